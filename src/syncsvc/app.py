@@ -1,0 +1,87 @@
+"""The application factory: routers, error handlers, and the resources built in lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from syncsvc import __version__
+from syncsvc.config import Settings
+from syncsvc.db import create_engine, session_factory, upgrade_to_head_async
+from syncsvc.events.endpoints import router as events_router
+from syncsvc.health.endpoints import router as health_router
+from syncsvc.kit.cipher import TokenCipher
+from syncsvc.kit.clock import Clock, utcnow
+from syncsvc.problems import BodySizeLimit, install_problem_handlers
+from syncsvc.records.endpoints import router as records_router
+from syncsvc.settings.endpoints import router as settings_router
+from syncsvc.state import AppState
+from syncsvc.tenants.endpoints import router as tenants_router
+from syncsvc.tenants.keycache import ApiKeyCache
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Two-way sync between a job-management host and its accounting package.
+
+The host upserts customers, invoices, payments and credit notes with its own ids and a rising
+`version`; the service answers at once and pushes in the background. Every error is an
+RFC 9457 problem document (`application/problem+json`) naming the offending fields.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utcnow,
+    migrate: bool | None = None,
+) -> FastAPI:
+    """Build the app. `migrate` defaults to on for the embedded SQLite database only:
+    on Postgres, run `syncsvc migrate` once per release instead of from every replica."""
+    settings = settings or Settings.from_env()
+    run_migrations = settings.uses_embedded_database if migrate is None else migrate
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_migrations:
+            await upgrade_to_head_async(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database.database_pool_size,
+            echo=settings.database.database_echo,
+        )
+        app.state.syncsvc = AppState(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            cipher=TokenCipher(settings.secret_keys()),
+            clock=clock,
+            api_keys=ApiKeyCache(settings.security.api_key_cache_seconds),
+        )
+        log.info("syncsvc %s ready", __version__, extra={"database": engine.url.get_backend_name()})
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="syncsvc",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    for router in (health_router, tenants_router, records_router, settings_router, events_router):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()

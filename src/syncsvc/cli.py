@@ -1,0 +1,163 @@
+"""The `syncsvc` command: serve the API, migrate the database, manage tenants, export OpenAPI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from syncsvc.config import Settings
+from syncsvc.logging import configure_logging
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from syncsvc.app import create_app
+
+    settings = Settings.from_env()
+    migrate = False if args.no_migrate else None
+    app = create_app(settings, migrate=migrate)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=args.access_log,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from syncsvc.db import head_revision, upgrade_to_head
+
+    settings = Settings.from_env()
+    upgrade_to_head(settings.database_url)
+    print(f"database at revision {head_revision()}")
+    return 0
+
+
+def _tenants_create(args: argparse.Namespace) -> int:
+    from syncsvc.db import create_engine, session_factory, transaction, upgrade_to_head
+    from syncsvc.kit.clock import utcnow
+    from syncsvc.tenants.service import create_tenant
+
+    settings = Settings.from_env()
+    if settings.uses_embedded_database:
+        upgrade_to_head(settings.database_url)
+
+    async def run() -> tuple[str, str]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                created = await create_tenant(session, args.name, utcnow)
+                return str(created.tenant.id), created.api_key
+        finally:
+            await engine.dispose()
+
+    tenant_id, api_key = asyncio.run(run())
+    print(json.dumps({"id": tenant_id, "name": args.name, "api_key": api_key}, indent=2))
+    return 0
+
+
+def _keygen(_: argparse.Namespace) -> int:
+    from syncsvc.kit.cipher import TokenCipher
+
+    print(TokenCipher.generate_key())
+    return 0
+
+
+def render_openapi() -> str:
+    from syncsvc.app import create_app
+
+    return yaml.safe_dump(create_app(Settings.from_env()).openapi(), sort_keys=False)
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    document = render_openapi()
+    target = Path(args.output)
+    if args.check:
+        if not target.exists() or target.read_text() != document:
+            print(f"{target} is out of date: run `syncsvc openapi`", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.write_text(document)
+    print(f"wrote {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="syncsvc",
+        description="Two-way sync between a job-management host and its accounting package.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the host API",
+        description="Serve the host API. On the embedded SQLite default the database is "
+        "created and migrated first; on Postgres run `syncsvc migrate` once per release.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--no-migrate", action="store_true", help="never run migrations at start-up")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema to the newest revision",
+        description="Apply every pending Alembic migration to SYNCSVC_DATABASE_URL "
+        "(or the embedded SQLite file).",
+    )
+    migrate.set_defaults(handler=_migrate)
+
+    tenants = commands.add_parser(
+        "tenants", help="manage tenants", description="Manage tenants from the command line."
+    )
+    tenant_commands = tenants.add_subparsers(dest="tenant_command", required=True, metavar="ACTION")
+    create = tenant_commands.add_parser(
+        "create",
+        help="create a tenant and print its API key (shown once)",
+        description="Create a tenant and print its id and API key as JSON; only the key's "
+        "hash is kept.",
+    )
+    create.add_argument("name", help="the host business's name")
+    create.set_defaults(handler=_tenants_create)
+
+    keygen = commands.add_parser(
+        "keygen",
+        help="print a new key for SYNCSVC_SECRET_KEY",
+        description="Print a new Fernet key for encrypting provider tokens at rest.",
+    )
+    keygen.set_defaults(handler=_keygen)
+
+    openapi = commands.add_parser(
+        "openapi",
+        help="write the OpenAPI document (openapi.yaml)",
+        description="Write the app's OpenAPI document as YAML, or check that it is current.",
+    )
+    openapi.add_argument("--output", default="openapi.yaml", help="file to write")
+    openapi.add_argument("--check", action="store_true", help="fail if the file differs")
+    openapi.set_defaults(handler=_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings.runtime.log_level, settings.runtime.log_format)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

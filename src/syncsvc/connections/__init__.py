@@ -1,0 +1,1 @@
+"""The tenant's accounting connection: OAuth, token store, lookups."""

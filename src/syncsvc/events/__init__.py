@@ -1,0 +1,1 @@
+"""The per-tenant events feed, and (later) signed deliveries to the host."""

@@ -1,0 +1,1 @@
+"""Framework-free helpers: money, time, hashing, token cipher, signatures. Imports no feature."""

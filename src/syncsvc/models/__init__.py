@@ -1,0 +1,20 @@
+"""ORM tables; migrations/env.py imports this package's metadata."""
+
+from syncsvc.models.base import Base
+from syncsvc.models.connection import Connection, PullCursor
+from syncsvc.models.event import Event
+from syncsvc.models.record import SyncRecord
+from syncsvc.models.settings import AccountOverride, TenantSettings
+from syncsvc.models.tenant import ApiKey, Tenant
+
+__all__ = [
+    "AccountOverride",
+    "ApiKey",
+    "Base",
+    "Connection",
+    "Event",
+    "PullCursor",
+    "SyncRecord",
+    "Tenant",
+    "TenantSettings",
+]

@@ -1,0 +1,38 @@
+"""The closed vocabularies stored in the tables."""
+
+from enum import StrEnum
+
+
+class RecordKind(StrEnum):
+    CUSTOMER = "customer"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    CREDIT_NOTE = "credit_note"
+
+
+class SyncState(StrEnum):
+    PENDING = "pending"
+    SYNCED = "synced"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class ConnectionStatus(StrEnum):
+    CONNECTING = "connecting"
+    CHOOSING_ORGANISATION = "choosing_organisation"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    NEEDS_REAUTH = "needs_reauth"
+    DISCONNECTED = "disconnected"
+
+
+class Provider(StrEnum):
+    XERO = "xero"
+    QUICKBOOKS = "quickbooks"
+    MYOB = "myob"
+
+
+class OverrideScope(StrEnum):
+    JOB_TYPE = "job_type"
+    SUPPLY = "supply"
+    PAYMENT_METHOD = "payment_method"

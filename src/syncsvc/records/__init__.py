@@ -1,0 +1,1 @@
+"""Host records in: upsert, read, delete, batch, and their sync state."""

@@ -1,0 +1,117 @@
+"""The batch endpoint's work: each operation parsed and answered on its own, the valid
+upserts written together in as few statements as the version rule allows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import ValidationError
+
+from syncsvc.models.enums import RecordKind
+from syncsvc.problems import ProblemError, validation_problem
+from syncsvc.records.repository import RecordWrite
+from syncsvc.records.schemas import (
+    BatchOperation,
+    BatchResponse,
+    BatchResult,
+    BatchSummary,
+    RecordStatus,
+)
+from syncsvc.records.service import (
+    Outcome,
+    RecordService,
+    UpsertResult,
+    conflict_problem,
+    parse_record,
+    to_write,
+)
+
+
+def _prefixed(problem: ProblemError, prefix: str) -> ProblemError:
+    """Field paths as seen from the request body: `operations[3].data.lines[0].quantity`."""
+    for error in problem.errors:
+        error.field = prefix if error.field == "(root)" else f"{prefix}.{error.field}"
+    if problem.errors:
+        problem.detail = "Invalid fields: " + ", ".join(sorted({e.field for e in problem.errors}))
+    return problem
+
+
+async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]) -> BatchResponse:
+    """Operations take effect in the order given; consecutive upserts are written together."""
+    results: dict[int, BatchResult] = {}
+    upserts: list[tuple[int, BatchOperation, int]] = []
+    writes: list[RecordWrite] = []
+
+    async def flush_upserts() -> None:
+        for (index, operation, version), result in zip(
+            upserts, await service.upsert_many(writes), strict=True
+        ):
+            results[index] = _answered(index, operation, result, version)
+        upserts.clear()
+        writes.clear()
+
+    for index, raw in enumerate(raw_operations):
+        try:
+            operation = BatchOperation.model_validate(raw)
+        except ValidationError as exc:
+            problem = _prefixed(
+                validation_problem(exc.errors(include_url=False)), f"operations[{index}]"
+            )
+            results[index] = _refused(index, None, None, problem)
+            continue
+        try:
+            if operation.op == "delete":
+                await flush_upserts()
+                result = await service.delete(operation.kind, operation.id, operation.version)
+                results[index] = _answered(index, operation, result, operation.version)
+                continue
+            if operation.data is None:
+                raise ProblemError(
+                    422, "Request is not valid", "An upsert needs `data`.", slug="validation"
+                )
+            record = parse_record(operation.kind, operation.data)
+        except ProblemError as problem:
+            results[index] = _refused(
+                index, operation.kind, operation.id, _prefixed(problem, f"operations[{index}].data")
+            )
+            continue
+        upserts.append((index, operation, record.version))
+        writes.append(to_write(operation.kind, operation.id, record))
+
+    await flush_upserts()
+    ordered = [results[index] for index in range(len(raw_operations))]
+    tally = Counter(result.status for result in ordered)
+    return BatchResponse(
+        summary=BatchSummary(
+            accepted=tally[202],
+            unchanged=tally[200],
+            refused=sum(count for status, count in tally.items() if status >= 400),
+        ),
+        results=ordered,
+    )
+
+
+def _answered(
+    index: int, operation: BatchOperation, result: UpsertResult, version: int | None
+) -> BatchResult:
+    if result.outcome is Outcome.CONFLICT:
+        problem = conflict_problem(
+            operation.kind, operation.id, version if version is not None else -1, result.state
+        )
+        return _refused(index, operation.kind, operation.id, problem)
+    return BatchResult(
+        index=index,
+        status=result.http_status,
+        kind=operation.kind,
+        id=operation.id,
+        record=RecordStatus.of(result.state),
+    )
+
+
+def _refused(
+    index: int, kind: RecordKind | None, host_id: str | None, problem: ProblemError
+) -> BatchResult:
+    return BatchResult(
+        index=index, status=problem.status, kind=kind, id=host_id, problem=problem.to_document()
+    )

@@ -1,0 +1,225 @@
+"""The canonical records the host sends, within the limits of the accounting packages.
+
+Lengths follow Xero's published schema (the widest of the supported packages where they
+differ); a narrower limit of one package (QuickBooks' 21-character DocNumber) is checked by
+that package's adapter and reported on the record. Money is Decimal: amounts to 2 places,
+unit prices and quantities to 4.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from syncsvc.kit.money import to_cents, to_four_places
+from syncsvc.models.enums import RecordKind
+
+HOST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,99}$"
+
+HostId = Annotated[str, StringConstraints(pattern=HOST_ID_PATTERN)]
+Version = Annotated[int, Field(strict=True, ge=0, le=2**62)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
+Text50 = Annotated[str, StringConstraints(max_length=50)]
+Text100 = Annotated[str, StringConstraints(max_length=100)]
+Text255 = Annotated[str, StringConstraints(max_length=255)]
+Text500 = Annotated[str, StringConstraints(max_length=500)]
+Name255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Description = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Email = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+Money = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(to_cents),
+]
+PositiveMoney = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(to_cents),
+]
+NonNegativeMoney = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(to_cents),
+]
+UnitPrice = Annotated[
+    Decimal,
+    Field(max_digits=16, decimal_places=4, allow_inf_nan=False),
+    AfterValidator(to_four_places),
+]
+Quantity = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=16, decimal_places=4, allow_inf_nan=False),
+    AfterValidator(to_four_places),
+]
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(to_cents),
+]
+
+TaxMode = Literal["exclusive", "inclusive", "no_tax"]
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, so a misspelt field never silently drops data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(Strict):
+    type: Literal["postal", "street"] = "postal"
+    line1: Text500 | None = None
+    line2: Text500 | None = None
+    line3: Text500 | None = None
+    line4: Text500 | None = None
+    city: Text255 | None = None
+    region: Text255 | None = None
+    postal_code: Text50 | None = None
+    country: Text50 | None = None
+    attention_to: Text255 | None = None
+
+
+class ContactPerson(Strict):
+    first_name: Text255 | None = None
+    last_name: Text255 | None = None
+    email: Email | None = None
+    phone: Text50 | None = None
+
+
+class Customer(Strict):
+    version: Version
+    name: Name255
+    email: Email | None = None
+    phone: Text50 | None = None
+    addresses: list[Address] = Field(default_factory=list, max_length=2)
+    contact_person: ContactPerson | None = None
+    customer_number: Text50 | None = Field(
+        default=None, description="The host's customer number; the provider's contact number."
+    )
+    tax_number: Text50 | None = None
+
+    @field_validator("addresses")
+    @classmethod
+    def _one_address_per_type(cls, addresses: list[Address]) -> list[Address]:
+        types = [address.type for address in addresses]
+        if len(types) != len(set(types)):
+            raise ValueError("at most one postal and one street address")
+        return addresses
+
+
+class TrackingOption(Strict):
+    category: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    option: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class Line(Strict):
+    kind: Literal["labour", "material", "other"]
+    description: Description
+    quantity: Quantity
+    unit_price: UnitPrice
+    supply_item_id: HostId | None = None
+    discount_rate: Percent | None = Field(default=None, description="Percent off the line.")
+    tax_code: Code | None = None
+    account_code: Code | None = Field(
+        default=None, description="Income account for this line; wins over every setting."
+    )
+    tracking: list[TrackingOption] = Field(default_factory=list, max_length=2)
+
+    @field_validator("tracking")
+    @classmethod
+    def _distinct_tracking_categories(cls, tracking: list[TrackingOption]) -> list[TrackingOption]:
+        categories = [option.category for option in tracking]
+        if len(categories) != len(set(categories)):
+            raise ValueError("each tracking category at most once per line")
+        return tracking
+
+
+class Invoice(Strict):
+    version: Version
+    number: Name255
+    customer_id: HostId
+    issue_date: dt.date
+    due_date: dt.date | None = None
+    job_number: Text255 | None = None
+    job_type_id: HostId | None = None
+    currency: CurrencyCode | None = None
+    tax_mode: TaxMode = "exclusive"
+    lines: list[Line] = Field(min_length=1, max_length=1000)
+    status: Literal["draft", "approved", "void"] = "approved"
+    total: Money | None = Field(
+        default=None, description="The host's own total, tax included; used to absorb rounding."
+    )
+
+    @field_validator("due_date")
+    @classmethod
+    def _due_after_issue(cls, due_date: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        issue_date = info.data.get("issue_date")
+        if due_date is not None and issue_date is not None and due_date < issue_date:
+            raise ValueError("must not be before issue_date")
+        return due_date
+
+
+class Payment(Strict):
+    version: Version
+    invoice_id: HostId
+    amount: PositiveMoney
+    date: dt.date
+    payment_method_id: HostId | None = None
+    surcharge: NonNegativeMoney = Decimal("0.00")
+    reference: Text255 | None = None
+    is_card: StrictBool = False
+
+
+class Allocation(Strict):
+    invoice_id: HostId
+    amount: PositiveMoney
+    date: dt.date | None = None
+
+
+class CreditNote(Strict):
+    version: Version
+    number: Name255
+    customer_id: HostId
+    issue_date: dt.date
+    currency: CurrencyCode | None = None
+    tax_mode: TaxMode = "exclusive"
+    lines: list[Line] = Field(min_length=1, max_length=1000)
+    status: Literal["draft", "approved", "void"] = "approved"
+    allocations: list[Allocation] = Field(default_factory=list, max_length=100)
+
+
+CanonicalRecord = Customer | Invoice | Payment | CreditNote
+
+MODEL_BY_KIND: dict[RecordKind, type[CanonicalRecord]] = {
+    RecordKind.CUSTOMER: Customer,
+    RecordKind.INVOICE: Invoice,
+    RecordKind.PAYMENT: Payment,
+    RecordKind.CREDIT_NOTE: CreditNote,
+}
+
+
+def dependencies(kind: RecordKind, record: CanonicalRecord) -> list[tuple[RecordKind, str]]:
+    """The host records this one names and that must reach the provider first."""
+    if isinstance(record, Invoice | CreditNote):
+        named = [(RecordKind.CUSTOMER, record.customer_id)]
+        if isinstance(record, CreditNote):
+            named += [(RecordKind.INVOICE, a.invoice_id) for a in record.allocations]
+        return named
+    if isinstance(record, Payment):
+        return [(RecordKind.INVOICE, record.invoice_id)]
+    return []

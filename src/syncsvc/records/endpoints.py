@@ -1,0 +1,172 @@
+"""Routes for host records: PUT / GET / DELETE per kind, the batch, and the sync overview.
+
+The body of a PUT is the whole current state of the record with the host's `version`.
+Answers: 202 accepted (due for a push), 200 unchanged (same version and content), 409 conflict.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Body, Path, Query
+from fastapi.responses import JSONResponse
+
+from syncsvc.models.enums import RecordKind
+from syncsvc.problems import DecimalJSONRoute, Problem
+from syncsvc.records.batch import run_batch
+from syncsvc.records.canonical import (
+    HOST_ID_PATTERN,
+    CanonicalRecord,
+    CreditNote,
+    Customer,
+    Invoice,
+    Payment,
+)
+from syncsvc.records.overview import sync_overview
+from syncsvc.records.repository import state_of
+from syncsvc.records.schemas import (
+    BatchRequest,
+    BatchResponse,
+    RecordStatus,
+    StoredRecord,
+    SyncOverview,
+)
+from syncsvc.records.service import Outcome, RecordService, UpsertResult, conflict_problem
+from syncsvc.state import AppStateDep, SessionDep
+from syncsvc.tenants.auth import TenantId
+
+router = APIRouter(prefix="/v1", tags=["records"], route_class=DecimalJSONRoute)
+
+HostIdPath = Annotated[
+    str, Path(pattern=HOST_ID_PATTERN, description="The host's id for the record.")
+]
+
+ROUTES: list[tuple[RecordKind, str, type[Any]]] = [
+    (RecordKind.CUSTOMER, "customers", Customer),
+    (RecordKind.INVOICE, "invoices", Invoice),
+    (RecordKind.PAYMENT, "payments", Payment),
+    (RecordKind.CREDIT_NOTE, "credit-notes", CreditNote),
+]
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Missing or wrong API key"},
+    404: {"model": Problem, "description": "No such record for this tenant"},
+    409: {
+        "model": Problem,
+        "description": "Version conflict; `current_version` names the stored one",
+    },
+    413: {"model": Problem, "description": "Body over the size limit"},
+    422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
+}
+
+
+def _answer(result: UpsertResult, kind: RecordKind, host_id: str, sent: int | None) -> JSONResponse:
+    if result.outcome is Outcome.CONFLICT:
+        raise conflict_problem(kind, host_id, sent if sent is not None else -1, result.state)
+    return JSONResponse(
+        RecordStatus.of(result.state).model_dump(mode="json"), status_code=result.http_status
+    )
+
+
+def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JSONResponse]]:
+    async def put_record(
+        record_id: HostIdPath,
+        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        tenant_id: TenantId,
+        session: SessionDep,
+        state: AppStateDep,
+    ) -> JSONResponse:
+        record = cast(CanonicalRecord, body)
+        service = RecordService(session, tenant_id, state.clock)
+        result = await service.upsert(kind, record_id, record)
+        return _answer(result, kind, record_id, record.version)
+
+    return put_record
+
+
+def _get_route(kind: RecordKind) -> Callable[..., Awaitable[StoredRecord]]:
+    async def get_record(
+        record_id: HostIdPath, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+    ) -> StoredRecord:
+        record = await RecordService(session, tenant_id, state.clock).get(kind, record_id)
+        status = RecordStatus.of(state_of(record))
+        return StoredRecord(
+            **status.model_dump(), data={"version": record.host_version, **record.payload}
+        )
+
+    return get_record
+
+
+def _delete_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
+    async def delete_record(
+        record_id: HostIdPath,
+        tenant_id: TenantId,
+        session: SessionDep,
+        state: AppStateDep,
+        version: Annotated[
+            int | None,
+            Query(ge=0, description="The host's version of the deletion; refused if older."),
+        ] = None,
+    ) -> JSONResponse:
+        result = await RecordService(session, tenant_id, state.clock).delete(
+            kind, record_id, version
+        )
+        return _answer(result, kind, record_id, version)
+
+    return delete_record
+
+
+for _kind, _path, _model in ROUTES:
+    _label = _kind.value.replace("_", " ")
+    router.add_api_route(
+        f"/{_path}/{{record_id}}",
+        _put_route(_kind, _model),
+        methods=["PUT"],
+        status_code=202,
+        response_model=RecordStatus,
+        responses={200: {"model": RecordStatus, "description": "Unchanged"}, **_PROBLEMS},
+        summary=f"Upsert a {_label}",
+        operation_id=f"put_{_kind.value}",
+    )
+    router.add_api_route(
+        f"/{_path}/{{record_id}}",
+        _get_route(_kind),
+        methods=["GET"],
+        response_model=StoredRecord,
+        responses=_PROBLEMS,
+        summary=f"Read a {_label} and its sync state",
+        operation_id=f"get_{_kind.value}",
+    )
+    router.add_api_route(
+        f"/{_path}/{{record_id}}",
+        _delete_route(_kind),
+        methods=["DELETE"],
+        status_code=202,
+        response_model=RecordStatus,
+        responses={200: {"model": RecordStatus, "description": "Already deleted"}, **_PROBLEMS},
+        summary=f"Void or delete a {_label} on the accounting package",
+        operation_id=f"delete_{_kind.value}",
+    )
+
+
+@router.post(
+    "/batch",
+    response_model=BatchResponse,
+    responses=_PROBLEMS,
+    summary="Up to 1,000 upserts or deletes, each answered on its own",
+)
+async def post_batch(
+    body: BatchRequest, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+) -> BatchResponse:
+    return await run_batch(RecordService(session, tenant_id, state.clock), body.operations)
+
+
+@router.get(
+    "/sync/status",
+    response_model=SyncOverview,
+    responses=_PROBLEMS,
+    summary="Counts of records by kind and sync state, the connection, the oldest pending",
+)
+async def get_sync_status(
+    tenant_id: TenantId, session: SessionDep, state: AppStateDep
+) -> SyncOverview:
+    return await sync_overview(session, tenant_id, state.clock())

@@ -1,0 +1,135 @@
+"""What the records API answers, and the batch request's envelope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from syncsvc.models.enums import RecordKind, SyncState
+from syncsvc.records.canonical import HOST_ID_PATTERN
+from syncsvc.records.repository import RecordState
+
+MAX_BATCH_OPERATIONS = 1000
+
+
+class SyncStatus(BaseModel):
+    state: SyncState
+    attempts: int
+    last_error: str | None = Field(description="The provider's own words when it refused.")
+    provider_id: str | None
+    next_attempt_at: datetime | None
+    synced_at: datetime | None
+    updated_at: datetime
+
+
+class RecordStatus(BaseModel):
+    kind: RecordKind
+    id: str
+    version: int
+    deleted: bool
+    sync: SyncStatus
+
+    @classmethod
+    def of(cls, state: RecordState) -> RecordStatus:
+        return cls(
+            kind=RecordKind(state.kind),
+            id=state.host_id,
+            version=state.host_version,
+            deleted=state.deleted,
+            sync=SyncStatus(
+                state=SyncState(state.state),
+                attempts=state.attempts,
+                last_error=state.last_error,
+                provider_id=state.provider_id,
+                next_attempt_at=state.next_attempt_at,
+                synced_at=state.synced_at,
+                updated_at=state.updated_at,
+            ),
+        )
+
+
+class StoredRecord(RecordStatus):
+    data: dict[str, Any] = Field(description="The record as last accepted, with its version.")
+
+
+_OPERATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind", "id"],
+    "additionalProperties": False,
+    "properties": {
+        "op": {"type": "string", "enum": ["upsert", "delete"], "default": "upsert"},
+        "kind": {"type": "string", "enum": [kind.value for kind in RecordKind]},
+        "id": {"type": "string", "pattern": HOST_ID_PATTERN},
+        "data": {
+            "type": "object",
+            "description": "For `upsert`: the record, as the body of `PUT /v1/{kind}s/{id}`.",
+        },
+        "version": {
+            "type": "integer",
+            "description": "For `delete`: optional, refused if older than the stored one.",
+        },
+    },
+}
+
+# Each operation is checked on its own, so one malformed operation fails alone.
+RawOperation = Annotated[dict[str, Any], WithJsonSchema(_OPERATION_SCHEMA)]
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operations: list[RawOperation] = Field(min_length=1, max_length=MAX_BATCH_OPERATIONS)
+
+
+class BatchOperation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["upsert", "delete"] = "upsert"
+    kind: RecordKind
+    id: Annotated[str, Field(pattern=HOST_ID_PATTERN)]
+    data: dict[str, Any] | None = None
+    version: Annotated[int, Field(strict=True, ge=0)] | None = None
+
+
+class BatchResult(BaseModel):
+    index: int
+    status: int = Field(description="The HTTP status this operation would have had on its own.")
+    kind: RecordKind | None = None
+    id: str | None = None
+    record: RecordStatus | None = None
+    problem: dict[str, Any] | None = Field(default=None, description="RFC 9457 problem.")
+
+
+class BatchSummary(BaseModel):
+    accepted: int
+    unchanged: int
+    refused: int
+
+
+class BatchResponse(BaseModel):
+    summary: BatchSummary
+    results: list[BatchResult]
+
+
+class KindCounts(BaseModel):
+    pending: int = 0
+    synced: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+
+class ConnectionSummary(BaseModel):
+    provider: str
+    status: str
+    status_reason: str | None
+    organisation_name: str | None
+    paused_until: datetime | None
+
+
+class SyncOverview(BaseModel):
+    records: dict[RecordKind, KindCounts]
+    connection: ConnectionSummary | None
+    oldest_pending_since: datetime | None
+    oldest_pending_age_seconds: float | None

@@ -1,0 +1,1 @@
+"""A tenant's account codes, switches and overrides; which account a line lands in."""

@@ -1,0 +1,94 @@
+"""Account-code settings and overrides as the host reads and writes them.
+
+Account and tax codes are the accounting package's own: a Xero account code, a QuickBooks
+account id, a MYOB account UID. Whether a code exists, is active and can take that posting is
+checked against the connected package when one is connected.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+AccountCode = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+TaxCode = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DefaultTracking(Strict):
+    category: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    option: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class QuickBooksSettings(Strict):
+    tax_codes: dict[TaxCode, TaxCode] = Field(
+        default_factory=dict, description="Host tax code -> QuickBooks TaxCode id."
+    )
+    lead_source_field: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="Name of the custom field that carries the lead source."
+    )
+    card_payments_account: AccountCode | None = Field(
+        default=None, description="Where card payments are deposited (e.g. undeposited funds)."
+    )
+
+
+class AccountSettings(Strict):
+    """The whole settings document; PUT replaces it, fields left out take their defaults."""
+
+    payments_account: AccountCode | None = Field(
+        default=None, description="Bank account host payments are recorded against."
+    )
+    default_payment_method: Annotated[str, StringConstraints(max_length=100)] | None = None
+    supplier_invoice_account: AccountCode | None = None
+    expenses_account: AccountCode | None = None
+    rounding_account: AccountCode | None = Field(
+        default=None,
+        description="Absorbs cent differences between the host's and the package's totals.",
+    )
+    labour_income_account: AccountCode | None = None
+    materials_income_account: AccountCode | None = None
+    default_income_account: AccountCode | None = Field(
+        default=None, description="Income for lines of kind `other`, and the last fallback."
+    )
+    credit_notes_account: AccountCode | None = None
+    push_line_items: StrictBool = Field(
+        default=True, description="Off: one summary line per income account."
+    )
+    invoice_reference: Literal["job_number", "invoice_number"] = "job_number"
+    invoice_status: Literal["approved", "draft"] = "approved"
+    push_customer_updates: StrictBool = True
+    default_tracking: list[DefaultTracking] = Field(default_factory=list, max_length=2)
+    quickbooks: QuickBooksSettings = Field(default_factory=QuickBooksSettings)
+
+
+class JobTypeOverride(Strict):
+    labour_income_account: AccountCode | None = None
+    materials_income_account: AccountCode | None = None
+
+
+class SupplyOverride(Strict):
+    income_account: AccountCode
+
+
+class PaymentMethodOverride(Strict):
+    surcharge_account: AccountCode | None = Field(
+        default=None, description="Income account for this method's surcharges."
+    )
+    payments_account: AccountCode | None = Field(
+        default=None, description="Deposit account for this method, instead of the default."
+    )
+
+
+class Overrides(BaseModel):
+    job_types: dict[str, JobTypeOverride] = Field(default_factory=dict)
+    supplies: dict[str, SupplyOverride] = Field(default_factory=dict)
+    payment_methods: dict[str, PaymentMethodOverride] = Field(default_factory=dict)
+
+
+class SettingsView(AccountSettings):
+    overrides: Overrides = Field(default_factory=Overrides)

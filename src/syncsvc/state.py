@@ -1,0 +1,48 @@
+"""Resources built once in the app's lifespan, and the dependencies that hand them out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from syncsvc.config import Settings
+from syncsvc.kit.cipher import TokenCipher
+from syncsvc.kit.clock import Clock, utcnow
+from syncsvc.tenants.keycache import ApiKeyCache
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: TokenCipher
+    clock: Clock = utcnow
+    api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
+
+
+def get_app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.syncsvc
+    return state
+
+
+AppStateDep = Annotated[AppState, Depends(get_app_state)]
+
+
+async def get_session(state: AppStateDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed after the endpoint returns, before the answer
+    is sent, so whatever the host is told was accepted is durable."""
+    async with state.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

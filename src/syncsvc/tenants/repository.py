@@ -1,0 +1,42 @@
+"""All SQL about tenants and API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from syncsvc.models import ApiKey, Tenant
+
+
+class TenantRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, name: str, now: datetime) -> Tenant:
+        tenant = Tenant(id=uuid.uuid4(), name=name, created_at=now)
+        self.session.add(tenant)
+        await self.session.flush()
+        return tenant
+
+    async def add_key(
+        self, tenant_id: uuid.UUID, key_hash: str, prefix: str, now: datetime
+    ) -> None:
+        self.session.add(
+            ApiKey(tenant_id=tenant_id, key_hash=key_hash, prefix=prefix, created_at=now)
+        )
+        await self.session.flush()
+
+    async def tenant_for_key(self, key_hash: str) -> uuid.UUID | None:
+        statement = select(ApiKey.tenant_id).where(
+            ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def get(self, tenant_id: uuid.UUID) -> Tenant | None:
+        return await self.session.get(Tenant, tenant_id)
+
+    async def list(self) -> list[Tenant]:
+        return list((await self.session.scalars(select(Tenant).order_by(Tenant.created_at))).all())
