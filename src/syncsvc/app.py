@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from syncsvc import __version__
 from syncsvc.config import Settings
+from syncsvc.connections.endpoints import router as connection_router
+from syncsvc.connections.hub import ProviderHub
 from syncsvc.db import create_engine, session_factory, upgrade_to_head_async
 from syncsvc.events.endpoints import router as events_router
 from syncsvc.health.endpoints import router as health_router
@@ -38,9 +41,11 @@ def create_app(
     *,
     clock: Clock = utcnow,
     migrate: bool | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build the app. `migrate` defaults to on for the embedded SQLite database only:
-    on Postgres, run `syncsvc migrate` once per release instead of from every replica."""
+    on Postgres, run `syncsvc migrate` once per release instead of from every replica.
+    `http_transport` carries every call to the accounting packages (tests: the sandbox)."""
     settings = settings or Settings.from_env()
     run_migrations = settings.uses_embedded_database if migrate is None else migrate
 
@@ -53,11 +58,15 @@ def create_app(
             pool_size=settings.database.database_pool_size,
             echo=settings.database.database_echo,
         )
+        sessions = session_factory(engine)
+        cipher = TokenCipher(settings.secret_keys())
+        providers = ProviderHub(settings, sessions, cipher, clock, http_transport)
         app.state.syncsvc = AppState(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
-            cipher=TokenCipher(settings.secret_keys()),
+            sessions=sessions,
+            cipher=cipher,
+            providers=providers,
             clock=clock,
             api_keys=ApiKeyCache(settings.security.api_key_cache_seconds),
         )
@@ -65,6 +74,7 @@ def create_app(
         try:
             yield
         finally:
+            await providers.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -77,7 +87,14 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
-    for router in (health_router, tenants_router, records_router, settings_router, events_router):
+    for router in (
+        health_router,
+        tenants_router,
+        connection_router,
+        records_router,
+        settings_router,
+        events_router,
+    ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     return app

@@ -76,6 +76,8 @@ class ProviderSettings(BaseSettings):
     myob_client_id: str | None = None
     myob_client_secret: SecretStr | None = None
     http_timeout_seconds: float = 30.0
+    lookup_cache_seconds: float = 300.0
+    oauth_state_minutes: float = 15.0
 
 
 class WorkerSettings(BaseSettings):

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from syncsvc.config import Settings
+from syncsvc.connections.hub import ProviderHub
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.tenants.keycache import ApiKeyCache
@@ -21,6 +22,7 @@ class AppState:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     cipher: TokenCipher
+    providers: ProviderHub
     clock: Clock = utcnow
     api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
 

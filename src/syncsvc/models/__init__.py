@@ -1,7 +1,7 @@
 """ORM tables; migrations/env.py imports this package's metadata."""
 
 from syncsvc.models.base import Base
-from syncsvc.models.connection import Connection, PullCursor
+from syncsvc.models.connection import Connection, OAuthState, PullCursor
 from syncsvc.models.event import Event
 from syncsvc.models.record import SyncRecord
 from syncsvc.models.settings import AccountOverride, TenantSettings
@@ -13,6 +13,7 @@ __all__ = [
     "Base",
     "Connection",
     "Event",
+    "OAuthState",
     "PullCursor",
     "SyncRecord",
     "Tenant",

@@ -2,11 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from syncsvc.models.base import Base, BigIntId
+from syncsvc.models.base import Base, BigIntId, JSONDocument
 
 
 class Connection(Base):
@@ -21,6 +22,10 @@ class Connection(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     organisation_id: Mapped[str | None] = mapped_column(String(100))
     organisation_name: Mapped[str | None] = mapped_column(String(255))
+    # The provider's own handle on this organisation's link (Xero: the connection id).
+    organisation_link_id: Mapped[str | None] = mapped_column(String(100))
+    # When a grant covers several organisations: the ones offered, until the host picks one.
+    organisations_offered: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
     # Fernet ciphertext of the provider's token set; never stored or logged in plaintext.
     token_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     access_expires_at: Mapped[datetime | None]
@@ -41,3 +46,20 @@ class PullCursor(Base):
     resource: Mapped[str] = mapped_column(String(30), primary_key=True)
     position: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class OAuthState(Base):
+    """One authorisation attempt: the `state` sent to the provider (kept as a hash), bound to
+    a tenant, single use, expiring; and the PKCE verifier (encrypted) to finish it with."""
+
+    __tablename__ = "oauth_states"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(20))
+    code_verifier_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    return_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

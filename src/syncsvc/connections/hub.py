@@ -1,0 +1,93 @@
+"""The provider side of the app's resources: adapters, the shared HTTP client, OAuth apps,
+the token store and the lookup cache. Built once in lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from syncsvc.config import Settings
+from syncsvc.connections.credentials import credentials_for
+from syncsvc.connections.oauth import OAuthClient
+from syncsvc.connections.token_store import TokenStore
+from syncsvc.kit.cipher import TokenCipher
+from syncsvc.kit.clock import Clock
+from syncsvc.providers.base import LookupItem, ProviderAdapter
+from syncsvc.providers.registry import build_registry
+
+
+class ProviderNotConfigured(Exception):
+    """No OAuth app credentials for this provider."""
+
+
+class UnknownProvider(Exception):
+    pass
+
+
+@dataclass
+class CachedLookup:
+    fetched_at: datetime
+    items: list[LookupItem]
+
+
+class ProviderHub:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: TokenCipher,
+        clock: Clock,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.transport = transport
+        self.adapters = build_registry(settings.providers.sandbox_url)
+        self.http = httpx.AsyncClient(
+            transport=transport, timeout=settings.providers.http_timeout_seconds
+        )
+        self.tokens = TokenStore(sessions, cipher, self.oauth_for, clock)
+        self.lookup_ttl = timedelta(seconds=settings.providers.lookup_cache_seconds)
+        self._lookups: dict[tuple[str, str, str], CachedLookup] = {}
+
+    def adapter(self, provider: str) -> ProviderAdapter:
+        try:
+            return self.adapters[provider]
+        except KeyError:
+            raise UnknownProvider(provider) from None
+
+    def oauth_for(self, provider: str) -> OAuthClient:
+        credentials = credentials_for(provider, self.settings.providers)
+        if credentials is None:
+            raise ProviderNotConfigured(provider)
+        return OAuthClient(
+            self.adapter(provider).facts,
+            credentials.client_id,
+            credentials.client_secret,
+            transport=self.transport,
+            timeout=self.settings.providers.http_timeout_seconds,
+        )
+
+    def redirect_uri(self, provider: str) -> str:
+        return f"{self.settings.api.public_url.rstrip('/')}/v1/oauth/{provider}/callback"
+
+    def cached_lookup(self, key: tuple[str, str, str]) -> CachedLookup | None:
+        cached = self._lookups.get(key)
+        if cached is None or self.clock() - cached.fetched_at >= self.lookup_ttl:
+            return None
+        return cached
+
+    def remember_lookup(self, key: tuple[str, str, str], items: list[LookupItem]) -> CachedLookup:
+        cached = CachedLookup(self.clock(), items)
+        self._lookups[key] = cached
+        return cached
+
+    def forget_lookups(self, tenant_id: str) -> None:
+        for key in [k for k in self._lookups if k[0] == tenant_id]:
+            del self._lookups[key]
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,1 @@
+"""Accounting packages behind one protocol: one package per provider, the same shape each."""

@@ -1,0 +1,72 @@
+"""What a provider call can end in, grouped by what the caller does next.
+
+    ProviderError
+    ├── RetryLater                 try again; nothing is wrong with the record
+    │   ├── Transient              network failure, timeout, 5xx (`uncertain`: a write may
+    │   │                          have been applied, so look it up before writing again)
+    │   └── RateLimited            wait `retry_after` seconds (`scope`: minute, day, ...)
+    ├── NeedsReauth                the grant is gone: pause the connection, ask the user
+    ├── RecordError                give up on this record until it changes; the rest go on
+    │   ├── Rejected               validation: the provider's own `message` (and `field`)
+    │   ├── Locked                 closed period, paid or reconciled document
+    │   └── Conflict               stale concurrency token: re-read, then retry
+    └── Misconfigured              a setting names an account / tax code the provider lacks
+
+Each provider maps its wire errors to these at exactly one boundary (its client), chaining
+the original with `raise ... from`; the engines decide on the class, never on a status code.
+"""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RetryLater(ProviderError):
+    """The call may succeed if repeated later."""
+
+
+class Transient(RetryLater):
+    def __init__(self, message: str, *, uncertain: bool = False) -> None:
+        super().__init__(message)
+        self.uncertain = uncertain
+
+
+class RateLimited(RetryLater):
+    def __init__(self, message: str, *, retry_after: float, scope: str = "minute") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.scope = scope
+
+    @property
+    def is_daily(self) -> bool:
+        return self.scope == "day"
+
+
+class NeedsReauth(ProviderError):
+    """The refresh token or grant is no longer valid; only the user can fix it."""
+
+
+class RecordError(ProviderError):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Rejected(RecordError):
+    """The provider refused the record as invalid; `message` is its own words."""
+
+
+class Locked(RecordError):
+    """The document can no longer change there: closed period, paid, reconciled."""
+
+
+class Conflict(RecordError):
+    """Optimistic concurrency: the provider's copy moved on since it was read."""
+
+
+class Misconfigured(ProviderError):
+    """The tenant's settings name something the provider does not have or accept."""

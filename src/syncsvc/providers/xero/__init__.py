@@ -1,0 +1,1 @@
+"""Xero: spec (facts), client (typed HTTP and the one error boundary), mapping, adapter."""

@@ -1,0 +1,151 @@
+"""Typed HTTP to Xero, and the one place where Xero's answers become typed errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from syncsvc.providers.base import ProviderFacts, TokenSet
+from syncsvc.providers.errors import (
+    Locked,
+    NeedsReauth,
+    ProviderError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from syncsvc.providers.http import retry_after_seconds, send
+
+# Xero's words for a document that can no longer change (FACTS.md, "Errors you will see").
+LOCKED_PHRASES = (
+    "period lock date",
+    "end of year lock date",
+    "cannot be edited as it has a payment or credit note allocated",
+    "reconciled",
+    "locked periods cannot be changed",
+)
+
+
+def validation_messages(body: Any) -> list[str]:
+    """Every ValidationErrors message in a Xero error or element, nested ones included."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for error in node.get("ValidationErrors") or []:
+                message = error.get("Message") if isinstance(error, dict) else None
+                if message and message not in found:
+                    found.append(str(message))
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(body)
+    return found
+
+
+def record_error(messages: list[str]) -> Rejected | Locked:
+    """A refused element as Rejected, or Locked when Xero says the document cannot change."""
+    text = "; ".join(messages) or "Xero refused the record without saying why"
+    if any(phrase in text.lower() for phrase in LOCKED_PHRASES):
+        return Locked(text)
+    return Rejected(text)
+
+
+def error_for(response: httpx.Response, *, uncertain_write: bool) -> ProviderError:
+    """Map a non-2xx Xero answer to the error class that says what to do next."""
+    status = response.status_code
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    detail = ""
+    if isinstance(body, dict):
+        detail = str(body.get("Detail") or body.get("Message") or body.get("error") or "")
+    if status == 429:
+        problem = response.headers.get("x-rate-limit-problem", "minute").lower()
+        return RateLimited(
+            f"Xero rate limit reached ({problem})",
+            retry_after=retry_after_seconds(response),
+            scope=problem,
+        )
+    if status in (401, 403):
+        return NeedsReauth(f"Xero refused access ({status}): {detail or 'unauthorised'}")
+    if status == 400:
+        return record_error(validation_messages(body) or ([detail] if detail else []))
+    if status == 404:
+        return Rejected(f"Xero has no such resource: {response.request.url.path}")
+    if status == 413:
+        return Rejected("the request is over Xero's size limit")
+    if status >= 500:
+        return Transient(
+            f"Xero answered {status}: {detail or 'server error'}", uncertain=uncertain_write
+        )
+    return Rejected(f"Xero answered {status}: {detail or response.text[:200]}")
+
+
+class XeroClient:
+    """Calls to one organisation with one access token."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, facts: ProviderFacts, token: TokenSet, tenant_id: str
+    ) -> None:
+        self.http = http
+        self.facts = facts
+        self.token = token
+        self.tenant_id = tenant_id
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {self.token.access_token}",
+            str(self.facts.extra["tenant_header"]): self.tenant_id,
+            "Accept": "application/json",
+        }
+        headers.update(extra or {})
+        return headers
+
+    async def get(
+        self,
+        resource: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        response = await send(
+            self.http,
+            "GET",
+            f"{self.facts.api_base_url}/{resource}",
+            headers=self._headers(headers),
+            params=params,
+        )
+        if response.status_code >= 400:
+            raise error_for(response, uncertain_write=False)
+        return response.json()
+
+    async def write(
+        self,
+        method: str,
+        resource: str,
+        body: Any,
+        *,
+        idempotency_key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """PUT or POST; a 200 with per-element errors (summarizeErrors=false) is returned
+        for the caller to read element by element."""
+        extra = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        response = await send(
+            self.http,
+            method,
+            f"{self.facts.api_base_url}/{resource}",
+            headers=self._headers(extra),
+            params=params,
+            json=body,
+        )
+        if response.status_code >= 400:
+            raise error_for(response, uncertain_write=True)
+        return response.json()
