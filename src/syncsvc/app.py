@@ -21,6 +21,7 @@ from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.problems import BodySizeLimit, install_problem_handlers
 from syncsvc.records.endpoints import router as records_router
+from syncsvc.scheduler import build_scheduler
 from syncsvc.settings.endpoints import router as settings_router
 from syncsvc.state import AppState
 from syncsvc.tenants.endpoints import router as tenants_router
@@ -70,10 +71,15 @@ def create_app(
             clock=clock,
             api_keys=ApiKeyCache(settings.security.api_key_cache_seconds),
         )
+        scheduler = build_scheduler(app.state.syncsvc) if settings.worker.worker_enabled else None
+        if scheduler is not None:
+            scheduler.start()
         log.info("syncsvc %s ready", __version__, extra={"database": engine.url.get_backend_name()})
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             await providers.aclose()
             await engine.dispose()
 

@@ -1,0 +1,30 @@
+"""APScheduler jobs. They only trigger work that lives in the features' tasks modules."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from syncsvc.connections.tasks import refresh_idle_tokens
+from syncsvc.state import AppState
+
+log = logging.getLogger(__name__)
+
+
+def build_scheduler(state: AppState) -> AsyncIOScheduler:
+    settings = state.settings.worker
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        refresh_idle_tokens,
+        "interval",
+        args=[state.providers],
+        seconds=settings.token_refresh_interval_seconds,
+        jitter=max(1, int(settings.token_refresh_interval_seconds / 10)),
+        id="refresh-idle-tokens",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=int(timedelta(minutes=5).total_seconds()),
+    )
+    return scheduler
