@@ -1,0 +1,101 @@
+"""Pacing calls to one organisation within its published limits, so the provider never has
+to say 429: at most `concurrent` calls in flight and `per_minute` in any rolling minute,
+tightened by what the provider's `X-*-Remaining` headers report.
+
+Time and sleeping are injected, so tests drive a fake clock and nothing really waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from syncsvc.kit.clock import Clock
+from syncsvc.providers.base import RateLimits
+
+MINUTE = timedelta(minutes=1)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class DailyLimitReached(Exception):
+    def __init__(self, resets_at: datetime) -> None:
+        super().__init__(f"daily call limit reached; resets at {resets_at.isoformat()}")
+        self.resets_at = resets_at
+
+
+class RateBudget:
+    def __init__(self, limits: RateLimits, clock: Clock, sleep: Sleep = asyncio.sleep) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.sleep = sleep
+        self._starts: deque[datetime] = deque()
+        self._in_flight = 0
+        self._released = asyncio.Condition()
+        # What the provider last said is left, and when it said so.
+        self._minute_remaining: tuple[int, datetime] | None = None
+        self._day_remaining: int | None = None
+        self._paused_until: datetime | None = None
+        self.waited_seconds = 0.0
+
+    def pause_until(self, until: datetime) -> None:
+        """After a 429 or a day limit: no call starts before `until`."""
+        if self._paused_until is None or until > self._paused_until:
+            self._paused_until = until
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn from an answer's rate-limit headers (Xero: X-MinLimit-Remaining, ...)."""
+        minute = _int(headers.get("x-minlimit-remaining"))
+        if minute is not None:
+            self._minute_remaining = (minute, self.clock())
+        day = _int(headers.get("x-daylimit-remaining"))
+        if day is not None:
+            self._day_remaining = day
+
+    def _wait_needed(self, now: datetime) -> float:
+        """Seconds until a new call may start (0: now)."""
+        if self._paused_until is not None and now < self._paused_until:
+            return (self._paused_until - now).total_seconds()
+        while self._starts and now - self._starts[0] >= MINUTE:
+            self._starts.popleft()
+        per_minute = self.limits.per_minute
+        if per_minute is not None and len(self._starts) >= per_minute:
+            return (self._starts[0] + MINUTE - now).total_seconds()
+        if self._minute_remaining is not None:
+            remaining, seen_at = self._minute_remaining
+            started_since = sum(1 for start in self._starts if start >= seen_at)
+            if remaining - started_since <= 0 and now - seen_at < MINUTE:
+                return max(0.001, (seen_at + MINUTE - now).total_seconds())
+        return 0.0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one call's place: waits for a concurrency slot and the minute budget."""
+        if self._day_remaining is not None and self._day_remaining <= 0:
+            raise DailyLimitReached(self.clock() + timedelta(hours=1))
+        concurrent = self.limits.concurrent
+        async with self._released:
+            while concurrent is not None and self._in_flight >= concurrent:
+                await self._released.wait()
+            self._in_flight += 1
+        try:
+            while (wait := self._wait_needed(self.clock())) > 0:
+                self.waited_seconds += wait
+                await self.sleep(wait)
+            self._starts.append(self.clock())
+            yield
+        finally:
+            async with self._released:
+                self._in_flight -= 1
+                self._released.notify()
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None

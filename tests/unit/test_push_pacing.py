@@ -1,0 +1,82 @@
+"""Pacing on a fake clock: never over the minute or concurrency limit, headers respected."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from syncsvc.kit.clock import FrozenClock
+from syncsvc.providers.base import RateLimits
+from syncsvc.push.pacing import DailyLimitReached, RateBudget
+
+XERO_LIMITS = RateLimits(per_minute=60, concurrent=5, per_day=5000)
+
+
+def budget(limits: RateLimits = XERO_LIMITS) -> tuple[RateBudget, FrozenClock]:
+    clock = FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+    async def fake_sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+
+    return RateBudget(limits, clock, fake_sleep), clock
+
+
+async def test_sixty_calls_a_minute_and_no_more() -> None:
+    pacer, clock = budget()
+    starts: list[datetime] = []
+    for _ in range(150):
+        async with pacer.slot():
+            starts.append(clock())
+    for index in range(60, len(starts)):
+        assert starts[index] - starts[index - 60] >= timedelta(minutes=1)
+    # 150 calls need two full minutes of waiting, and no more than that.
+    assert starts[-1] - starts[0] == timedelta(minutes=2)
+
+
+async def test_never_more_than_five_in_flight() -> None:
+    pacer, _ = budget()
+    in_flight = 0
+    peak = 0
+
+    async def call() -> None:
+        nonlocal in_flight, peak
+        async with pacer.slot():
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            in_flight -= 1
+
+    await asyncio.gather(*(call() for _ in range(40)))
+    assert peak == 5
+
+
+async def test_headers_tighten_the_budget() -> None:
+    pacer, clock = budget()
+    pacer.observe({"x-minlimit-remaining": "2"})
+    seen = clock()
+    for _ in range(2):
+        async with pacer.slot():
+            pass
+    assert clock() == seen
+    async with pacer.slot():
+        pass
+    assert clock() >= seen + timedelta(minutes=1)
+
+
+async def test_pause_holds_every_call() -> None:
+    pacer, clock = budget()
+    start = clock()
+    pacer.pause_until(start + timedelta(seconds=42))
+    async with pacer.slot():
+        assert clock() == start + timedelta(seconds=42)
+
+
+async def test_day_limit_spent_refuses() -> None:
+    pacer, _ = budget()
+    pacer.observe({"x-daylimit-remaining": "0"})
+    with pytest.raises(DailyLimitReached):
+        async with pacer.slot():
+            pass
