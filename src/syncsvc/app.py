@@ -19,6 +19,9 @@ from syncsvc.events.endpoints import router as events_router
 from syncsvc.health.endpoints import router as health_router
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
+from syncsvc.metrics.endpoints import RequestMetrics
+from syncsvc.metrics.endpoints import router as metrics_router
+from syncsvc.metrics.registry import RequestCounter
 from syncsvc.problems import BodySizeLimit, install_problem_handlers
 from syncsvc.records.endpoints import router as records_router
 from syncsvc.scheduler import build_scheduler
@@ -70,6 +73,7 @@ def create_app(
             providers=providers,
             clock=clock,
             api_keys=ApiKeyCache(settings.security.api_key_cache_seconds),
+            requests=request_counter,
         )
         scheduler = build_scheduler(app.state.syncsvc) if settings.worker.worker_enabled else None
         if scheduler is not None:
@@ -92,6 +96,7 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
+    request_counter = RequestCounter()
     install_problem_handlers(app)
     for router in (
         health_router,
@@ -100,9 +105,11 @@ def create_app(
         records_router,
         settings_router,
         events_router,
+        metrics_router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RequestMetrics, counter=request_counter)
     return app
 
 

@@ -13,6 +13,7 @@ from syncsvc.config import Settings
 from syncsvc.connections.hub import ProviderHub
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
+from syncsvc.metrics.registry import RequestCounter
 from syncsvc.tenants.keycache import ApiKeyCache
 
 
@@ -25,6 +26,7 @@ class AppState:
     providers: ProviderHub
     clock: Clock = utcnow
     api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
+    requests: RequestCounter = field(default_factory=RequestCounter)
 
 
 def get_app_state(request: Request) -> AppState:

@@ -1,0 +1,1 @@
+"""Prometheus metrics: request counters in-process, record and connection gauges from the DB."""
