@@ -31,6 +31,9 @@ class Connection(Base):
     access_expires_at: Mapped[datetime | None]
     refreshed_at: Mapped[datetime | None]
     paused_until: Mapped[datetime | None]
+    # One worker pushes one connection at a time: it holds this lease and renews it.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

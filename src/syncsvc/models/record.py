@@ -38,6 +38,10 @@ class SyncRecord(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A write whose answer never came may have been applied: look the record up by the key
+    # the service set (`provider_key`: invoice number, contact number) before writing again.
+    write_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    provider_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     synced_at: Mapped[datetime | None]
