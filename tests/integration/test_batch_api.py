@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from syncsvc.records.schemas import BatchResponse
 from tests.factories import customer, invoice, payment
 
 
@@ -23,6 +24,7 @@ async def test_batch_answers_each_operation_and_keeps_the_good_ones(
     answer = await api.post("/v1/batch", json={"operations": operations})
     assert answer.status_code == 200, answer.text
     body = answer.json()
+    BatchResponse.model_validate(body)  # the documented shape
     statuses = [result["status"] for result in body["results"]]
     assert statuses == [202, 422, 409, 422, 202, 404, 422]
     assert body["summary"] == {"accepted": 2, "unchanged": 0, "refused": 5}

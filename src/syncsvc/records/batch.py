@@ -11,13 +11,7 @@ from pydantic import ValidationError
 from syncsvc.models.enums import RecordKind
 from syncsvc.problems import ProblemError, validation_problem
 from syncsvc.records.repository import RecordWrite
-from syncsvc.records.schemas import (
-    BatchOperation,
-    BatchResponse,
-    BatchResult,
-    BatchSummary,
-    RecordStatus,
-)
+from syncsvc.records.schemas import BatchOperation, status_document
 from syncsvc.records.service import (
     Outcome,
     RecordService,
@@ -37,9 +31,9 @@ def _prefixed(problem: ProblemError, prefix: str) -> ProblemError:
     return problem
 
 
-async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]) -> BatchResponse:
+async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]) -> dict[str, Any]:
     """Operations take effect in the order given; consecutive upserts are written together."""
-    results: dict[int, BatchResult] = {}
+    results: dict[int, dict[str, Any]] = {}
     upserts: list[tuple[int, BatchOperation, int]] = []
     writes: list[RecordWrite] = []
 
@@ -81,37 +75,43 @@ async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]
 
     await flush_upserts()
     ordered = [results[index] for index in range(len(raw_operations))]
-    tally = Counter(result.status for result in ordered)
-    return BatchResponse(
-        summary=BatchSummary(
-            accepted=tally[202],
-            unchanged=tally[200],
-            refused=sum(count for status, count in tally.items() if status >= 400),
-        ),
-        results=ordered,
-    )
+    tally = Counter(result["status"] for result in ordered)
+    return {
+        "summary": {
+            "accepted": tally[202],
+            "unchanged": tally[200],
+            "refused": sum(count for status, count in tally.items() if status >= 400),
+        },
+        "results": ordered,
+    }
 
 
 def _answered(
     index: int, operation: BatchOperation, result: UpsertResult, version: int | None
-) -> BatchResult:
+) -> dict[str, Any]:
     if result.outcome is Outcome.CONFLICT:
         problem = conflict_problem(
             operation.kind, operation.id, version if version is not None else -1, result.state
         )
         return _refused(index, operation.kind, operation.id, problem)
-    return BatchResult(
-        index=index,
-        status=result.http_status,
-        kind=operation.kind,
-        id=operation.id,
-        record=RecordStatus.of(result.state),
-    )
+    return {
+        "index": index,
+        "status": result.http_status,
+        "kind": operation.kind.value,
+        "id": operation.id,
+        "record": status_document(result.state),
+        "problem": None,
+    }
 
 
 def _refused(
     index: int, kind: RecordKind | None, host_id: str | None, problem: ProblemError
-) -> BatchResult:
-    return BatchResult(
-        index=index, status=problem.status, kind=kind, id=host_id, problem=problem.to_document()
-    )
+) -> dict[str, Any]:
+    return {
+        "index": index,
+        "status": problem.status,
+        "kind": None if kind is None else kind.value,
+        "id": host_id,
+        "record": None,
+        "problem": problem.to_document(),
+    }

@@ -29,6 +29,7 @@ from syncsvc.records.schemas import (
     RecordStatus,
     StoredRecord,
     SyncOverview,
+    status_document,
 )
 from syncsvc.records.service import Outcome, RecordService, UpsertResult, conflict_problem
 from syncsvc.state import AppStateDep, SessionDep
@@ -62,9 +63,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 def _answer(result: UpsertResult, kind: RecordKind, host_id: str, sent: int | None) -> JSONResponse:
     if result.outcome is Outcome.CONFLICT:
         raise conflict_problem(kind, host_id, sent if sent is not None else -1, result.state)
-    return JSONResponse(
-        RecordStatus.of(result.state).model_dump(mode="json"), status_code=result.http_status
-    )
+    return JSONResponse(status_document(result.state), status_code=result.http_status)
 
 
 def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JSONResponse]]:
@@ -156,8 +155,9 @@ for _kind, _path, _model in ROUTES:
 )
 async def post_batch(
     body: BatchRequest, tenant_id: TenantId, session: SessionDep, state: AppStateDep
-) -> BatchResponse:
-    return await run_batch(RecordService(session, tenant_id, state.clock), body.operations)
+) -> JSONResponse:
+    answer = await run_batch(RecordService(session, tenant_id, state.clock), body.operations)
+    return JSONResponse(answer)
 
 
 @router.get(

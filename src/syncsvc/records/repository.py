@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from syncsvc.db import dialect_insert
 from syncsvc.models import SyncRecord
+from syncsvc.models.base import UTCDateTime
 from syncsvc.models.enums import RecordKind, SyncState
 
 RecordKey = tuple[str, str]  # (kind, host id)
@@ -40,8 +56,13 @@ class RecordWrite:
     kind: str
     host_id: str
     version: int
-    payload: dict[str, Any]
+    payload_json: str  # the record as stored, serialised once (hashed and written as is)
     payload_hash: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.payload_json)
+        return loaded
 
 
 @dataclass(frozen=True)
@@ -66,7 +87,81 @@ class RecordState:
 
 def state_of(row: Any) -> RecordState:
     """The sync state of a result row or a loaded SyncRecord."""
-    return RecordState(**{column.key: getattr(row, column.key) for column in STATE_COLUMNS})
+    return RecordState(*(getattr(row, column.key) for column in STATE_COLUMNS))
+
+
+# Postgres: the whole batch travels as one JSON document unpacked by jsonb_to_recordset, so
+# the statement text is the same for 1 row or 1,000 (the driver parses and caches it once)
+# and no per-value escaping is paid. Same rule as the SQLite statement below.
+_POSTGRES_BULK_UPSERT = (
+    text(
+        """
+INSERT INTO sync_records (tenant_id, kind, host_id, host_version, payload, payload_hash,
+    pushed_hash, deleted, write_uncertain, state, attempts, next_attempt_at, created_at,
+    updated_at)
+SELECT :tenant_id, t.kind, t.host_id, t.version, t.payload, t.hash,
+    NULL, false, false, 'pending', 0, :now, :now, :now
+FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+    AS t(kind varchar, host_id varchar, version bigint, hash varchar, payload jsonb)
+ON CONFLICT (tenant_id, kind, host_id) DO UPDATE SET
+    host_version = excluded.host_version,
+    payload = excluded.payload,
+    payload_hash = excluded.payload_hash,
+    deleted = false,
+    state = CASE WHEN sync_records.payload_hash <> excluded.payload_hash
+        THEN 'pending' ELSE sync_records.state END,
+    attempts = CASE WHEN sync_records.payload_hash <> excluded.payload_hash
+        THEN 0 ELSE sync_records.attempts END,
+    next_attempt_at = CASE WHEN sync_records.payload_hash <> excluded.payload_hash
+        THEN excluded.next_attempt_at ELSE sync_records.next_attempt_at END,
+    last_error = CASE WHEN sync_records.payload_hash <> excluded.payload_hash
+        THEN NULL ELSE sync_records.last_error END,
+    updated_at = excluded.updated_at
+WHERE sync_records.host_version < excluded.host_version
+RETURNING kind, host_id, host_version, payload_hash, deleted, state, attempts,
+    next_attempt_at, last_error, provider_id, synced_at, updated_at
+"""
+    )
+    .bindparams(bindparam("tenant_id", type_=Uuid()), bindparam("now", type_=UTCDateTime()))
+    .columns(*STATE_COLUMNS)
+)
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT .. ON CONFLICT DO UPDATE .. WHERE stored version < incoming .. RETURNING."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(cast(Table, SyncRecord.__table__))
+    incoming = statement.excluded
+    content_changed = SyncRecord.payload_hash != incoming.payload_hash
+
+    def when_changed(new: Any, old: Any) -> Any:
+        return case((content_changed, new), else_=old)
+
+    return statement.on_conflict_do_update(
+        index_elements=[SyncRecord.tenant_id, SyncRecord.kind, SyncRecord.host_id],
+        set_={
+            "host_version": incoming.host_version,
+            "payload": incoming.payload,
+            "payload_hash": incoming.payload_hash,
+            "deleted": False,
+            "state": when_changed(SyncState.PENDING.value, SyncRecord.state),
+            "attempts": when_changed(0, SyncRecord.attempts),
+            "next_attempt_at": when_changed(incoming.next_attempt_at, SyncRecord.next_attempt_at),
+            "last_error": when_changed(None, SyncRecord.last_error),
+            "updated_at": incoming.updated_at,
+        },
+        where=SyncRecord.host_version < incoming.host_version,
+    ).returning(*STATE_COLUMNS)
+
+
+def _row_json(write: RecordWrite) -> str:
+    # The payload is already JSON text: spliced in, not parsed and dumped again.
+    return (
+        f'{{"kind":{json.dumps(write.kind)},"host_id":{json.dumps(write.host_id)},'
+        f'"version":{write.version},"hash":"{write.payload_hash}",'
+        f'"payload":{write.payload_json}}}'
+    )
 
 
 class RecordRepository:
@@ -87,51 +182,35 @@ class RecordRepository:
         """
         if not writes:
             return []
-        statement = dialect_insert(self.session)(SyncRecord).values(
-            [
-                {
-                    "tenant_id": self.tenant_id,
-                    "kind": write.kind,
-                    "host_id": write.host_id,
-                    "host_version": write.version,
-                    "payload": write.payload,
-                    "payload_hash": write.payload_hash,
-                    "pushed_hash": None,
-                    "deleted": False,
-                    "state": SyncState.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for write in writes
-            ]
-        )
-        incoming = statement.excluded
-        content_changed = SyncRecord.payload_hash != incoming.payload_hash
-
-        def when_changed(new: Any, old: Any) -> Any:
-            return case((content_changed, new), else_=old)
-
-        statement = statement.on_conflict_do_update(
-            index_elements=[SyncRecord.tenant_id, SyncRecord.kind, SyncRecord.host_id],
-            set_={
-                "host_version": incoming.host_version,
-                "payload": incoming.payload,
-                "payload_hash": incoming.payload_hash,
+        if self.session.get_bind().dialect.name == "postgresql":
+            document = "[" + ",".join(_row_json(write) for write in writes) + "]"
+            result = await self.session.execute(
+                _POSTGRES_BULK_UPSERT, {"tenant_id": self.tenant_id, "now": now, "rows": document}
+            )
+            return [RecordState(*row) for row in result.all()]
+        rows = [
+            {
+                "tenant_id": self.tenant_id,
+                "kind": write.kind,
+                "host_id": write.host_id,
+                "host_version": write.version,
+                "payload": write.payload,
+                "payload_hash": write.payload_hash,
+                "pushed_hash": None,
                 "deleted": False,
-                "state": when_changed(SyncState.PENDING.value, SyncRecord.state),
-                "attempts": when_changed(0, SyncRecord.attempts),
-                "next_attempt_at": when_changed(
-                    incoming.next_attempt_at, SyncRecord.next_attempt_at
-                ),
-                "last_error": when_changed(None, SyncRecord.last_error),
-                "updated_at": incoming.updated_at,
-            },
-            where=SyncRecord.host_version < incoming.host_version,
-        ).returning(*STATE_COLUMNS)
-        rows = (await self.session.execute(statement)).all()
-        return [state_of(row) for row in rows]
+                "write_uncertain": False,
+                "state": SyncState.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for write in writes
+        ]
+        # SQLite: one statement, built once and compiled once, run over every row.
+        connection = await self.session.connection()
+        result = await connection.execute(_upsert_statement("sqlite"), rows)
+        return [state_of(row) for row in result.all()]
 
     async def states(self, keys: Iterable[RecordKey]) -> dict[RecordKey, RecordState]:
         keys = list(keys)

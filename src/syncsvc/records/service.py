@@ -7,6 +7,7 @@ conflict that changes nothing and names the stored version.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,23 +48,21 @@ class UpsertResult:
         return {Outcome.ACCEPTED: 202, Outcome.UNCHANGED: 200, Outcome.CONFLICT: 409}[self.outcome]
 
 
-def stored_payload(record: CanonicalRecord) -> dict[str, Any]:
-    """The JSON kept for a record: everything but the version, which has its own column."""
-    return record.model_dump(mode="json", exclude={"version"})
-
-
-def desired_hash(payload: dict[str, Any], *, deleted: bool) -> str:
-    return content_hash({"deleted": deleted, "record": payload})
+def deleted_hash(payload: dict[str, Any]) -> str:
+    """The desired-state hash of a record the host deleted: never equal to a live one."""
+    return content_hash({"deleted": True, "record": payload})
 
 
 def to_write(kind: RecordKind, host_id: str, record: CanonicalRecord) -> RecordWrite:
-    payload = stored_payload(record)
+    """The record as stored: everything but the version (it has its own column), serialised
+    once. A model's fields have a fixed order, so equal content gives equal text and hash."""
+    payload_json = record.model_dump_json(exclude={"version"})
     return RecordWrite(
         kind=kind.value,
         host_id=host_id,
         version=record.version,
-        payload=payload,
-        payload_hash=desired_hash(payload, deleted=False),
+        payload_json=payload_json,
+        payload_hash=hashlib.sha256(payload_json.encode()).hexdigest(),
     )
 
 
@@ -135,7 +134,8 @@ class RecordService:
         for state in written:
             index, _ = round_writes[state.key]
             results[index] = UpsertResult(Outcome.ACCEPTED, state)
-        refused = [key for key in round_writes if key not in {s.key for s in written}]
+        written_keys = {state.key for state in written}
+        refused = [key for key in round_writes if key not in written_keys]
         stored = await self.repository.states(refused)
         for key in refused:
             index, write = round_writes[key]
@@ -166,7 +166,7 @@ class RecordService:
             return UpsertResult(Outcome.UNCHANGED, state_of(record))
         new_version = record.host_version if version is None else version
         await self.repository.mark_deleted(
-            record, new_version, desired_hash(record.payload, deleted=True), self.clock()
+            record, new_version, deleted_hash(record.payload), self.clock()
         )
         return UpsertResult(Outcome.ACCEPTED, state_of(record))
 
