@@ -91,7 +91,13 @@ def database_url(fresh_database: Callable[[], str]) -> str:
     return url
 
 
-def make_settings(database_url: str, data_dir: Path, **security: object) -> Settings:
+SANDBOX_URL = "http://sandbox.test"
+SERVICE_URL = "http://syncsvc.test"
+
+
+def make_settings(
+    database_url: str, data_dir: Path, *, sandbox_url: str | None = None, **security: object
+) -> Settings:
     return Settings(
         runtime=RuntimeSettings(env="test", data_dir=data_dir, log_format="text"),
         database=DatabaseSettings(database_url=database_url),
@@ -100,8 +106,8 @@ def make_settings(database_url: str, data_dir: Path, **security: object) -> Sett
             secret_key=SecretStr(TokenCipher.generate_key()),
             **security,  # type: ignore[arg-type]
         ),
-        api=ApiSettings(max_body_bytes=256 * 1024),
-        providers=ProviderSettings(),
+        api=ApiSettings(max_body_bytes=256 * 1024, public_url=SERVICE_URL),
+        providers=ProviderSettings(sandbox_url=sandbox_url),
         worker=WorkerSettings(worker_enabled=False),
     )
 

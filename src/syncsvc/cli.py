@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -22,7 +24,22 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     migrate = False if args.no_migrate else None
-    app = create_app(settings, migrate=migrate)
+    if args.sandbox:
+        from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
+
+        # The service talks to the sandbox it serves itself, over loopback, exactly as it
+        # would talk to the real hosts.
+        here = f"http://{args.host}:{args.port}"
+        settings = replace(
+            settings,
+            api=settings.api.model_copy(update={"public_url": here}),
+            providers=settings.providers.model_copy(update={"sandbox_url": here}),
+        )
+        sandbox = build_sandbox(SandboxConfig(auto_consent=_auto_consent(args)))
+        app = create_app(settings, migrate=migrate)
+        mount_sandbox(app, sandbox)
+    else:
+        app = create_app(settings, migrate=migrate)
     uvicorn.run(
         app,
         host=args.host,
@@ -31,6 +48,28 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         proxy_headers=True,
     )
+    return 0
+
+
+def _auto_consent(args: argparse.Namespace) -> bool:
+    flag = os.environ.get("SYNCSVC_SANDBOX_AUTO_CONSENT", "").strip().lower()
+    return bool(args.auto_consent) or flag in {"1", "true", "yes"}
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from syncsvc.sandbox.app import SandboxConfig, create_sandbox_app
+
+    config = SandboxConfig(
+        auto_consent=_auto_consent(args), clock_scale=args.clock_scale, limits=not args.no_limits
+    )
+    print(
+        f"sandbox: Xero at http://{args.host}:{args.port}/xero "
+        f"(client sandbox-client / sandbox-secret); control at /xero/_control",
+        flush=True,
+    )
+    uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_config=None)
     return 0
 
 
@@ -110,7 +149,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--no-migrate", action="store_true", help="never run migrations at start-up")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="also serve the accounting-package sandbox and point the service at it",
+    )
+    serve.add_argument(
+        "--auto-consent",
+        action="store_true",
+        help="with --sandbox: consent is given at once (or SYNCSVC_SANDBOX_AUTO_CONSENT=1)",
+    )
     serve.set_defaults(handler=_serve)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="serve the emulated accounting packages alone",
+        description="Serve the sandbox: Xero's OAuth server, connections and API under /xero, "
+        "its control surface under /xero/_control. Point a service at it with "
+        "SYNCSVC_SANDBOX_URL=http://HOST:PORT.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sandbox.add_argument("--port", type=int, default=8001, help="port to listen on")
+    sandbox.add_argument(
+        "--auto-consent",
+        action="store_true",
+        help="authorize redirects at once with a code (or SYNCSVC_SANDBOX_AUTO_CONSENT=1)",
+    )
+    sandbox.add_argument(
+        "--clock-scale", type=float, default=1.0, help="emulated seconds per real second"
+    )
+    sandbox.add_argument("--no-limits", action="store_true", help="switch rate limits off")
+    sandbox.set_defaults(handler=_sandbox)
 
     migrate = commands.add_parser(
         "migrate",

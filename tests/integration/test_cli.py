@@ -10,7 +10,15 @@ import pytest
 
 from syncsvc.cli import build_parser, main
 
-COMMANDS = [["serve"], ["migrate"], ["tenants"], ["tenants", "create"], ["keygen"], ["openapi"]]
+COMMANDS = [
+    ["serve"],
+    ["sandbox"],
+    ["migrate"],
+    ["tenants"],
+    ["tenants", "create"],
+    ["keygen"],
+    ["openapi"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

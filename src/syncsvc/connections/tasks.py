@@ -11,6 +11,7 @@ import logging
 from syncsvc.connections.hub import ProviderHub
 from syncsvc.connections.repository import connections_due_for_refresh
 from syncsvc.connections.token_store import NotConnected
+from syncsvc.kit.cipher import TokenCipherError
 from syncsvc.providers.errors import ProviderError
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ async def refresh_idle_tokens(hub: ProviderHub) -> int:
             try:
                 await hub.tokens.refresh(tenant_id, unless_refreshed_since=cutoff)
                 refreshed += 1
-            except (NotConnected, ProviderError) as exc:
+            except (NotConnected, ProviderError, TokenCipherError) as exc:
                 log.warning(
                     "idle token refresh failed",
                     extra={"tenant_id": str(tenant_id), "error": type(exc).__name__},

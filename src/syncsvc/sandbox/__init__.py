@@ -1,0 +1,1 @@
+"""Emulated accounting packages (OAuth server, API, control surface) for tests and demos."""

@@ -1,0 +1,56 @@
+"""The sandbox app: every emulated accounting package under its own prefix (`/xero`, ...).
+
+Each real host becomes a path prefix, so a real URL maps to the sandbox mechanically:
+`https://login.xero.com/x` -> `{sandbox}/xero/login/x`, `https://api.xero.com/x` ->
+`{sandbox}/xero/api/x` (see `syncsvc.providers.base.sandbox_address`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from syncsvc.sandbox.clock import ScaledClock
+from syncsvc.sandbox.xero.app import XeroSandbox, build_xero
+
+
+@dataclass
+class SandboxConfig:
+    auto_consent: bool = False
+    clock_scale: float = 1.0
+    start: datetime | None = None
+    limits: bool = True
+    seed: int = 0
+    clock: ScaledClock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = ScaledClock(self.start, self.clock_scale)
+
+
+@dataclass
+class Sandbox:
+    config: SandboxConfig
+    xero: XeroSandbox
+
+
+def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
+    config = config or SandboxConfig()
+    xero = build_xero(config.clock, lambda: config.auto_consent)
+    xero.traffic.limits.enabled = config.limits
+    xero.traffic.faults.configure({"seed": config.seed})
+    return Sandbox(config, xero)
+
+
+def mount_sandbox(app: FastAPI, sandbox: Sandbox) -> None:
+    """Serve the sandbox's routes from `app` (used by `syncsvc serve --sandbox`)."""
+    app.include_router(sandbox.xero.router)
+
+
+def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
+    sandbox = build_sandbox(config)
+    app = FastAPI(title="syncsvc sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    mount_sandbox(app, sandbox)
+    app.state.sandbox = sandbox
+    return app

@@ -1,0 +1,1 @@
+"""The Xero emulator: OAuth2 server, connections, accounting API, limits, control surface."""

@@ -1,0 +1,70 @@
+"""The service wired to an in-process sandbox, and the consent dance over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import FastAPI
+
+from syncsvc.app import create_app
+from syncsvc.kit.clock import FrozenClock
+from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox
+from tests.conftest import SANDBOX_URL, SERVICE_URL, TenantHandle, create_tenant, make_settings
+
+
+@dataclass
+class Linked:
+    app: FastAPI
+    service: httpx.AsyncClient
+    browser: httpx.AsyncClient  # speaks to the sandbox, as the user's browser would
+    sandbox: Sandbox
+    clock: FrozenClock
+
+    def advance(self, seconds: float) -> None:
+        """Move the service's and the sandbox's clocks together."""
+        self.clock.advance(seconds=seconds)
+        self.sandbox.config.clock.advance(seconds)
+
+
+@asynccontextmanager
+async def linked(database_url: str, data_dir: Path, start: datetime) -> AsyncIterator[Linked]:
+    sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=start))
+    sandbox_app = FastAPI()
+    sandbox_app.include_router(sandbox.xero.router)
+    transport = httpx.ASGITransport(app=sandbox_app)
+    clock = FrozenClock(start)
+    settings = make_settings(database_url, data_dir, sandbox_url=SANDBOX_URL)
+    app = create_app(settings, clock=clock, migrate=False, http_transport=transport)
+    service_transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=service_transport, base_url=SERVICE_URL) as service,
+        httpx.AsyncClient(transport=transport, base_url=SANDBOX_URL) as browser,
+    ):
+        yield Linked(app, service, browser, sandbox, clock)
+
+
+async def consent(link: Linked, tenant: TenantHandle) -> httpx.Response:
+    """Ask for the consent URL, give consent at the sandbox, follow the redirect back."""
+    answer = await link.service.get(
+        "/v1/connection/authorize", params={"provider": "xero"}, headers=tenant.headers
+    )
+    assert answer.status_code == 200, answer.text
+    redirect = await link.browser.get(answer.json()["authorize_url"])
+    assert redirect.status_code == 302, redirect.text
+    callback = urlsplit(redirect.headers["location"])
+    return await link.service.get(f"{callback.path}?{callback.query}")
+
+
+async def connected_tenant(link: Linked) -> TenantHandle:
+    tenant = await create_tenant(link.service)
+    answer = await consent(link, tenant)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "active"
+    return tenant
