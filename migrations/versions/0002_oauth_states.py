@@ -33,7 +33,10 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["tenant_id"], ["tenants.id"], name="fk_oauth_states_tenant_id_tenants", ondelete="CASCADE"
+            ["tenant_id"],
+            ["tenants.id"],
+            name="fk_oauth_states_tenant_id_tenants",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_oauth_states"),
         sa.UniqueConstraint("state_hash", name="uq_oauth_states_state_hash"),
