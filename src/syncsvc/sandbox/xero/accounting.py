@@ -1,60 +1,23 @@
-"""Xero's Accounting API under `/api.xro/2.0`: every call authenticated (bearer token and
-`xero-tenant-id` of an organisation the grant covers), counted against the organisation's
-limits, answered in Xero's envelope with the rate-limit headers."""
+"""Xero's settings reads under `/api.xro/2.0`: Accounts, TaxRates, TrackingCategories,
+Organisation."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from syncsvc.sandbox.xero.oauth import _bearer, _unauthorised
+from syncsvc.sandbox.xero.gate import Gate
 from syncsvc.sandbox.xero.store import Organisation, XeroStore
 from syncsvc.sandbox.xero.traffic import Traffic
-from syncsvc.sandbox.xero.xjson import envelope, to_wire
-
-Handler = Callable[[Request, Organisation], Awaitable[Any]]
+from syncsvc.sandbox.xero.xjson import envelope
 
 
 def build_router(store: XeroStore, traffic: Traffic) -> APIRouter:
     router = APIRouter()
 
-    async def serve(request: Request, route: str, handler: Handler) -> Response:
-        grant, reason = store.grant_for_access(_bearer(request))
-        if grant is None:
-            return _unauthorised(reason)
-        tenant_id = request.headers.get("xero-tenant-id", "")
-        organisation = store.organisations.get(tenant_id)
-        if organisation is None or tenant_id not in grant.connections:
-            return JSONResponse(
-                {
-                    "Type": None,
-                    "Title": "Forbidden",
-                    "Status": 403,
-                    "Detail": "AuthenticationUnsuccessful",
-                    "Instance": store.new_id(),
-                },
-                status_code=403,
-            )
-        refusal = traffic.admit(tenant_id, route)
-        if refusal is not None:
-            return JSONResponse(
-                refusal.body,
-                status_code=refusal.status,
-                headers={**refusal.headers, **traffic.headers(tenant_id)},
-            )
-        try:
-            body = await handler(request, organisation)
-        finally:
-            traffic.release(tenant_id)
-        if traffic.lose_answer():
-            return JSONResponse({"Title": "Bad Gateway", "Status": 502}, status_code=502)
-        if isinstance(body, Response):
-            body.headers.update(traffic.headers(tenant_id))
-            return body
-        return JSONResponse(body, headers=traffic.headers(tenant_id))
+    serve = Gate(store, traffic).serve
 
     @router.get("/Accounts")
     async def accounts(request: Request) -> Response:
@@ -96,6 +59,3 @@ def build_router(store: XeroStore, traffic: Traffic) -> APIRouter:
         return await serve(request, "GET /Organisation", handle)
 
     return router
-
-
-__all__ = ["build_router", "to_wire"]

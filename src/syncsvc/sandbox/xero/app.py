@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 
 from syncsvc.sandbox.clock import ScaledClock
-from syncsvc.sandbox.xero import accounting, control, oauth
+from syncsvc.sandbox.xero import accounting, control, documents_api, oauth
 from syncsvc.sandbox.xero.store import XeroStore
 from syncsvc.sandbox.xero.traffic import Traffic
 
@@ -25,6 +25,8 @@ def build_xero(clock: ScaledClock, auto_consent: Callable[[], bool]) -> XeroSand
     traffic = Traffic(clock)
     router = APIRouter(prefix="/xero", include_in_schema=False)
     router.include_router(oauth.build_router(store, traffic, auto_consent))
-    router.include_router(accounting.build_router(store, traffic), prefix="/api/api.xro/2.0")
+    api = "/api/api.xro/2.0"
+    router.include_router(accounting.build_router(store, traffic), prefix=api)
+    router.include_router(documents_api.build_router(store, traffic), prefix=api)
     router.include_router(control.build_router(store, traffic))
     return XeroSandbox(store, traffic, router)

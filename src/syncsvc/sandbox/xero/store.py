@@ -8,11 +8,13 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from syncsvc.sandbox.clock import ScaledClock
 from syncsvc.sandbox.xero.chart import ACCOUNTS, TAX_RATES, account_class, tracking_categories
+from syncsvc.sandbox.xero.documents import Books
 
 ACCESS_LIFETIME = timedelta(minutes=30)
 REFRESH_IDLE_LIFETIME = timedelta(days=60)
@@ -43,6 +45,18 @@ class Organisation:
     tracking_categories: list[dict[str, Any]] = field(default_factory=list)
     period_lock_date: str | None = None
     base_currency: str = "NZD"
+    books: Books | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    idempotency: dict[str, tuple[str, int, Any, datetime]] = field(default_factory=dict)
+
+    @property
+    def lock_date(self) -> date | None:
+        return date.fromisoformat(self.period_lock_date) if self.period_lock_date else None
+
+    @property
+    def documents(self) -> Books:
+        assert self.books is not None
+        return self.books
 
 
 @dataclass
@@ -152,6 +166,28 @@ class XeroStore:
             for tax_type, rate_name, rate, revenue, expenses in TAX_RATES
         ]
         organisation.tracking_categories = tracking_categories(self.new_id)
+        organisation.items = [
+            {
+                "ItemID": self.new_id(),
+                "Code": "CALLOUT",
+                "Name": "Call-out fee",
+                "SalesDetails": {"UnitPrice": Decimal("95.00"), "AccountCode": "200"},
+            },
+            {
+                "ItemID": self.new_id(),
+                "Code": "VALVE",
+                "Name": "Ball valve 15mm",
+                "SalesDetails": {"UnitPrice": Decimal("42.50"), "AccountCode": "200"},
+            },
+        ]
+        organisation.books = Books(
+            new_id=self.new_id,
+            now=self.clock,
+            accounts=organisation.accounts,
+            tax_rates=organisation.tax_rates,
+            tracking=organisation.tracking_categories,
+            lock_date=lambda: organisation.lock_date,
+        )
         self.organisations[organisation.tenant_id] = organisation
         return organisation
 
