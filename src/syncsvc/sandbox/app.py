@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import httpx
 from fastapi import FastAPI
 
 from syncsvc.sandbox.clock import ScaledClock
@@ -23,6 +24,8 @@ class SandboxConfig:
     start: datetime | None = None
     limits: bool = True
     seed: int = 0
+    # Where webhook deliveries go through (tests: the service's ASGI app); None: the network.
+    webhook_transport: httpx.AsyncBaseTransport | None = None
     clock: ScaledClock = field(init=False)
 
     def __post_init__(self) -> None:
@@ -37,7 +40,7 @@ class Sandbox:
 
 def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     config = config or SandboxConfig()
-    xero = build_xero(config.clock, lambda: config.auto_consent)
+    xero = build_xero(config.clock, lambda: config.auto_consent, config.webhook_transport)
     xero.traffic.limits.enabled = config.limits
     xero.traffic.faults.configure({"seed": config.seed})
     return Sandbox(config, xero)
