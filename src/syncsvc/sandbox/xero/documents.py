@@ -274,7 +274,9 @@ class Books:
                 existing["Allocations"] = []
             store[existing[id_key]] = existing
         for key, value in body.items():
-            if key not in {id_key, "UpdatedDateUTC", "Contact"}:
+            if key in ("Date", "DueDate"):
+                existing[key] = str(parse_date(value)) if value else None
+            elif key not in {id_key, "UpdatedDateUTC", "Contact"}:
                 existing[key] = copy.deepcopy(value)
         contact = self.find_contact(body.get("Contact") or existing.get("Contact"))
         if contact is not None:
