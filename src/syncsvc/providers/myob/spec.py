@@ -1,0 +1,37 @@
+"""MYOB Business API facts as data (sources: shared/reference/myob/FACTS.md and
+PROVIDERS.md). No batches and no idempotency: one record a request, looked up by number
+before a retry; rate limits answer 403 with `RateLimitError`; `RowVersion` on records."""
+
+from datetime import timedelta
+
+from syncsvc.providers.base import LookupKind, ProviderFacts, RateLimits
+
+MYOB = ProviderFacts(
+    name="myob",
+    display_name="MYOB Business",
+    authorize_url="https://secure.myob.com/oauth2/account/authorize",
+    token_url="https://secure.myob.com/oauth2/v1/authorize",  # noqa: S106 - an address
+    revocation_url=None,
+    api_base_url="https://api.myob.com/accountright",
+    scopes=(
+        "sme-company-file",
+        "sme-contacts-customer",
+        "sme-sales",
+        "sme-general-ledger",
+        "sme-banking",
+    ),
+    token_auth="client_secret_post",  # noqa: S106 - a method name
+    access_token_lifetime=timedelta(minutes=20),
+    refresh_token_idle_lifetime=None,
+    refresh_token_grace=None,
+    batch_size=1,
+    idempotency="none",
+    idempotency_key_max_length=None,
+    idempotency_retention=None,
+    income_account_on="line",
+    optimistic_concurrency=True,
+    max_page_size=1000,
+    rate_limits=RateLimits(per_second=8, per_day=1_000_000, status=403),
+    lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES),
+    extra={"authorize_params": {"prompt": "consent"}, "rate_limit_error_name": "RateLimitError"},
+)
