@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from syncsvc.config import Settings
 from syncsvc.connections.hub import ProviderHub
+from syncsvc.db import transaction
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.metrics.registry import RequestCounter
@@ -40,13 +41,8 @@ AppStateDep = Annotated[AppState, Depends(get_app_state)]
 async def get_session(state: AppStateDep) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the endpoint returns, before the answer
     is sent, so whatever the host is told was accepted is durable."""
-    async with state.sessions() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with transaction(state.sessions) as session:
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

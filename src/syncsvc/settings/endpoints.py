@@ -1,9 +1,11 @@
 """Routes for account settings and the three kinds of override."""
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Body, Path
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from syncsvc.models.enums import OverrideScope
 from syncsvc.problems import DecimalJSONRoute, Problem, ProblemError
@@ -47,58 +49,42 @@ async def put_settings(
     return await SettingsService(session, tenant_id, state.clock).replace(body)
 
 
-@router.put(
-    "/job-types/{scope_id}",
-    response_model=SettingsView,
-    responses=_PROBLEMS,
-    summary="Income accounts for one job type",
-)
-async def put_job_type_override(
-    scope_id: ScopeId,
-    body: JobTypeOverride,
-    tenant_id: TenantId,
-    session: SessionDep,
-    state: AppStateDep,
-) -> SettingsView:
-    service = SettingsService(session, tenant_id, state.clock)
-    await service.put_override(OverrideScope.JOB_TYPE, scope_id, body)
-    return await service.view()
+def _override_route(
+    scope: OverrideScope, body_model: type[BaseModel]
+) -> Callable[..., Awaitable[SettingsView]]:
+    async def put_override(
+        scope_id: ScopeId,
+        body: Annotated[body_model, Body()],  # type: ignore[valid-type]
+        tenant_id: TenantId,
+        session: SessionDep,
+        state: AppStateDep,
+    ) -> SettingsView:
+        service = SettingsService(session, tenant_id, state.clock)
+        await service.put_override(scope, scope_id, cast(BaseModel, body))
+        return await service.view()
+
+    return put_override
 
 
-@router.put(
-    "/supplies/{scope_id}",
-    response_model=SettingsView,
-    responses=_PROBLEMS,
-    summary="Income account for one supply item",
-)
-async def put_supply_override(
-    scope_id: ScopeId,
-    body: SupplyOverride,
-    tenant_id: TenantId,
-    session: SessionDep,
-    state: AppStateDep,
-) -> SettingsView:
-    service = SettingsService(session, tenant_id, state.clock)
-    await service.put_override(OverrideScope.SUPPLY, scope_id, body)
-    return await service.view()
-
-
-@router.put(
-    "/payment-methods/{scope_id}",
-    response_model=SettingsView,
-    responses=_PROBLEMS,
-    summary="Surcharge income (and deposit) account for one payment method",
-)
-async def put_payment_method_override(
-    scope_id: ScopeId,
-    body: PaymentMethodOverride,
-    tenant_id: TenantId,
-    session: SessionDep,
-    state: AppStateDep,
-) -> SettingsView:
-    service = SettingsService(session, tenant_id, state.clock)
-    await service.put_override(OverrideScope.PAYMENT_METHOD, scope_id, body)
-    return await service.view()
+for _path, _scope, _model, _summary in (
+    ("job-types", OverrideScope.JOB_TYPE, JobTypeOverride, "Income accounts for one job type"),
+    ("supplies", OverrideScope.SUPPLY, SupplyOverride, "Income account for one supply item"),
+    (
+        "payment-methods",
+        OverrideScope.PAYMENT_METHOD,
+        PaymentMethodOverride,
+        "Surcharge income (and deposit) account for one payment method",
+    ),
+):
+    router.add_api_route(
+        f"/{_path}/{{scope_id}}",
+        _override_route(_scope, _model),
+        methods=["PUT"],
+        response_model=SettingsView,
+        responses=_PROBLEMS,
+        summary=_summary,
+        operation_id=f"put_{_scope.value}_override",
+    )
 
 
 _SCOPE_BY_PATH = {
