@@ -103,3 +103,38 @@ async def test_errors_conform(xero: XeroSession) -> None:
         "Contacts", {"Contacts": [contact(number="C-9")]}, params={"summarizeErrors": "false"}
     )
     conforms(each.json(), "Contacts")
+
+
+async def test_mapped_invoices_conform_and_land_on_the_hosts_total(xero: XeroSession) -> None:
+    """What the service's Xero mapping sends is Xero-shaped, and with its rounding line
+    Xero's per-line arithmetic lands exactly on the host's total."""
+    from decimal import Decimal
+
+    from syncsvc.providers.xero.client import wire_json
+    from syncsvc.providers.xero.mapping import invoice_plan
+    from tests.unit.test_xero_mapping import ctx, mixed, thirds
+
+    contact_id = await make_contact(xero)
+    cases = [
+        (thirds("exclusive", "115.00"), Decimal("115.00")),
+        (thirds("inclusive", "100.00"), Decimal("100.00")),
+        (mixed(), None),  # accounts 201, 210, 212, 499 are not in the demo chart
+    ]
+    for number, (host, total) in enumerate(cases):
+        body = invoice_plan(host, "inv", ctx(contact_id=contact_id)).body
+        body["InvoiceNumber"] = f"MAP-{number}"
+        for line in body["LineItems"]:
+            line.pop("Tracking", None)
+        wire = {"Invoices": [body]}
+        conforms(wire, "Invoices")
+        answer = await xero.http.put(
+            "/xero/api/api.xro/2.0/Invoices",
+            content=wire_json(wire),
+            headers={**xero.headers, "Content-Type": "application/json"},
+        )
+        if total is None:
+            assert answer.status_code == 400
+            assert "Account must be valid." in answer.text
+            continue
+        assert answer.status_code == 200, answer.text
+        assert Decimal(str(answer.json()["Invoices"][0]["Total"])) == total

@@ -21,6 +21,7 @@ async def send(
     headers: dict[str, str] | None = None,
     params: dict[str, Any] | None = None,
     json: Any = None,
+    content: bytes | None = None,
     data: dict[str, str] | None = None,
     auth: httpx.Auth | None = None,
 ) -> httpx.Response:
@@ -32,6 +33,7 @@ async def send(
             headers=headers,
             params=params,
             json=json,
+            content=content,
             data=data,
             auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -88,6 +90,21 @@ def error_for(response: httpx.Response, *, uncertain_write: bool) -> ProviderErr
     return Rejected(f"Xero answered {status}: {detail or response.text[:200]}")
 
 
+def _number(value: Any) -> float:
+    if isinstance(value, Decimal):
+        as_float = float(value)
+        # JSON numbers travel as doubles; refuse rather than send a different amount.
+        if Decimal(repr(as_float)) != value:
+            raise Rejected(f"{value} has more digits than Xero can take")
+        return as_float
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def wire_json(body: Any) -> bytes:
+    """The body as Xero reads it: Decimals as JSON numbers, exactly."""
+    return json.dumps(body, default=_number, separators=(",", ":")).encode()
+
+
 class XeroClient:
     """Calls to one organisation with one access token."""
 
@@ -137,14 +154,16 @@ class XeroClient:
     ) -> Any:
         """PUT or POST; a 200 with per-element errors (summarizeErrors=false) is returned
         for the caller to read element by element."""
-        extra = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        extra = {"Content-Type": "application/json"}
+        if idempotency_key:
+            extra["Idempotency-Key"] = idempotency_key
         response = await send(
             self.http,
             method,
             f"{self.facts.api_base_url}/{resource}",
             headers=self._headers(extra),
             params=params,
-            json=body,
+            content=wire_json(body),
         )
         if response.status_code >= 400:
             raise error_for(response, uncertain_write=True)
