@@ -166,13 +166,13 @@ def test_each_line_lands_in_its_account_with_tracking() -> None:
 
 
 def test_default_tracking_and_reference_by_invoice_number() -> None:
-    settings = SETTINGS.model_copy(
-        update={
+    settings = AccountSettings.model_validate(
+        {
+            **SETTINGS.model_dump(),
             "default_tracking": [{"category": "Department", "option": "Plumbing"}],
             "invoice_reference": "invoice_number",
         }
     )
-    settings = AccountSettings.model_validate(settings.model_dump())
     body = invoice_plan(mixed(), "inv-2", ctx(settings)).body
     assert body["LineItems"][0]["Tracking"] == [{"Name": "Department", "Option": "Plumbing"}]
     assert body["LineItems"][1]["Tracking"] == [{"Name": "Region", "Option": "North"}]
