@@ -52,8 +52,15 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
 
 
 def matches(doc: Doc, where: str | None) -> bool:
+    """`A AND B`, `A && B`, and alternatives joined by `OR` / `||`."""
     if not where:
         return True
+    return any(
+        _all_match(doc, alternative) for alternative in re.split(r"\s+OR\s+|\s*\|\|\s*", where)
+    )
+
+
+def _all_match(doc: Doc, where: str) -> bool:
     for clause in re.split(r"\s+AND\s+|\s*&&\s*", where):
         match = _CLAUSE.match(clause)
         if match is None:
