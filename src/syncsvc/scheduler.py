@@ -8,6 +8,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syncsvc.connections.tasks import refresh_idle_tokens
+from syncsvc.push.worker import PushWorker
 from syncsvc.state import AppState
 
 log = logging.getLogger(__name__)
@@ -16,6 +17,15 @@ log = logging.getLogger(__name__)
 def build_scheduler(state: AppState) -> AsyncIOScheduler:
     settings = state.settings.worker
     scheduler = AsyncIOScheduler(timezone="UTC")
+    worker = PushWorker(state.sessions, state.providers, state.clock)
+    scheduler.add_job(
+        worker.run_once,
+        "interval",
+        seconds=settings.push_interval_seconds,
+        id="push",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         refresh_idle_tokens,
         "interval",
