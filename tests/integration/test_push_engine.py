@@ -84,6 +84,7 @@ async def test_refusals_keep_xeros_words_and_block_what_depends(link: Linked) ->
                 "quantity": "1",
                 "unit_price": "10",
                 "account_code": "999",
+                "tax_code": "OUTPUT2",
             }
         ],
         total=None,
@@ -106,7 +107,8 @@ async def test_lost_answers_never_make_duplicates(link: Linked) -> None:
     h = tenant.headers
     await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
     await worker.run_once()
-    await link.service.get("/v1/lookups/tax-rates", headers=h)  # cached: only writes are lost
+    for lookup in ("tax-rates", "accounts"):  # cached now: only the writes are lost
+        await link.service.get(f"/v1/lookups/{lookup}", headers=h)
     for n in range(5):
         body = invoice(number=f"INV-{n}", total=None)
         await link.service.put(f"/v1/invoices/inv-{n}", json=body, headers=h)

@@ -53,7 +53,14 @@ def ctx(settings: AccountSettings = SETTINGS, **changes: Any) -> InvoiceContext:
         "overrides": OVERRIDES,
         "contact_id": "contact-1",
         "tax_rates": RATES,
-        "default_tax_type": "OUTPUT2",
+        "account_tax_types": {
+            "200": "OUTPUT2",
+            "201": "OUTPUT2",
+            "210": "OUTPUT2",
+            "212": "OUTPUT2",
+            "260": "OUTPUT2",
+            "499": "OUTPUT2",
+        },
     }
     fields.update(changes)
     return InvoiceContext(**fields)
@@ -297,3 +304,23 @@ def test_wire_json_sends_amounts_exactly_or_not_at_all() -> None:
     )
     with pytest.raises(Rejected, match="more digits"):
         wire_json({"UnitAmount": Decimal("1234567890123.4567")})
+
+
+def test_a_line_without_tax_code_takes_its_accounts_tax_type_or_is_refused() -> None:
+    body = invoice_plan(
+        mixed(),
+        "inv-2",
+        ctx(account_tax_types={"201": "INPUT2", "212": "OUTPUT2", "210": "OUTPUT2", "499": "NONE"}),
+    ).body
+    assert [line["TaxType"] for line in body["LineItems"]] == [
+        "INPUT2",
+        "OUTPUT2",
+        "OUTPUT2",
+        "NONE",
+    ]
+    with pytest.raises(Misconfigured, match="account 499 has no default tax type"):
+        invoice_plan(
+            mixed(),
+            "inv-2",
+            ctx(account_tax_types={"201": "OUTPUT2", "212": "OUTPUT2", "210": "OUTPUT2"}),
+        )

@@ -29,7 +29,7 @@ from syncsvc.kit.cipher import TokenCipherError
 from syncsvc.kit.clock import Clock
 from syncsvc.models import Connection, SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
-from syncsvc.providers.base import LookupKind
+from syncsvc.providers.base import LookupItem, LookupKind
 from syncsvc.providers.errors import (
     Misconfigured,
     NeedsReauth,
@@ -138,6 +138,7 @@ class PushWorker:
             adapter.facts.batch_size,
             self.hub,
             active.organisation_id,
+            active.provider,
         )
         settled = 0
         try:
@@ -237,7 +238,7 @@ class PushWorker:
                 ctx.overrides,
                 str(customer.provider_id),
                 await ctx.tax_rates(),
-                default_tax_type="OUTPUT2",
+                await ctx.account_tax_types(),
                 invoice_id=due.provider_id,
                 existing_status=existing_status,
             ),
@@ -298,7 +299,7 @@ class PushWorker:
             raise Stop from exc
         except Transient as exc:
             for plan in group:
-                await self._retry(ctx, plan.due, exc)
+                await self._retry(ctx, kind, plan.due, exc)
             return 0
         settled = 0
         for plan, outcome in zip(group, outcomes, strict=True):
@@ -389,10 +390,10 @@ class PushWorker:
             )
         log.info("record refused", extra={"kind": kind.value, "reason": message})
 
-    async def _retry(self, ctx: Context, due: Due, error: Transient) -> None:
+    async def _retry(self, ctx: Context, kind: RecordKind, due: Due, error: Transient) -> None:
         decision = decide(error, due.attempts + 1, self.clock(), self.rng)
         if decision.action is Action.FAIL_RECORD:
-            await self._fail(ctx, RecordKind.CUSTOMER, due, decision.reason)
+            await self._fail(ctx, kind, due, decision.reason)
             return
         async with transaction(self.sessions) as session:
             await session.execute(
@@ -466,14 +467,24 @@ class Context:
     batch_size: int
     hub: ProviderHub
     organisation_id: str
+    provider: str
+
+    async def _lookup(self, kind: LookupKind) -> list[LookupItem]:
+        key = (str(self.tenant_id), self.organisation_id, kind.value)
+        cached = self.hub.cached_lookup(key)
+        if cached is None:
+            items = await self.hub.adapter(self.provider).lookups(
+                self.hub.http, self.client.token, self.organisation_id, kind
+            )
+            cached = self.hub.remember_lookup(key, items)
+        return cached.items
 
     async def tax_rates(self) -> dict[str, Decimal]:
         """The organisation's tax rates (percent by tax type), from the lookup cache."""
-        key = (str(self.tenant_id), self.organisation_id, LookupKind.TAX_RATES.value)
-        cached = self.hub.cached_lookup(key)
-        if cached is None:
-            items = await self.hub.adapter("xero").lookups(
-                self.hub.http, self.client.token, self.organisation_id, LookupKind.TAX_RATES
-            )
-            cached = self.hub.remember_lookup(key, items)
-        return {item.code: Decimal(str(item.details.get("rate") or 0)) for item in cached.items}
+        items = await self._lookup(LookupKind.TAX_RATES)
+        return {item.code: Decimal(str(item.details.get("rate") or 0)) for item in items}
+
+    async def account_tax_types(self) -> dict[str, str]:
+        """Each account's own default tax type, from the lookup cache."""
+        items = await self._lookup(LookupKind.ACCOUNTS)
+        return {i.code: str(i.details["tax_type"]) for i in items if i.details.get("tax_type")}

@@ -39,7 +39,8 @@ class InvoiceContext:
     overrides: Overrides
     contact_id: str
     tax_rates: dict[str, Decimal]  # TaxType -> percent, e.g. {"OUTPUT2": Decimal("15")}
-    default_tax_type: str
+    # An account's own default tax type: what a line without a tax code is taxed at.
+    account_tax_types: dict[str, str]
     invoice_id: str | None = None
     existing_status: str | None = None
 
@@ -155,10 +156,10 @@ def _tracking(line: Line, settings: AccountSettings) -> list[Body]:
     return [{"Name": option.category, "Option": option.option} for option in options[:2]]
 
 
-def _tax_type(line: Line, amount_types: str, ctx: InvoiceContext) -> str:
+def _tax_type(line: Line, account: str, amount_types: str, ctx: InvoiceContext) -> str | None:
     if amount_types == "NoTax":
         return NO_TAX
-    return line.tax_code or ctx.default_tax_type
+    return line.tax_code or ctx.account_tax_types.get(account)
 
 
 def _lines(
@@ -172,12 +173,18 @@ def _lines(
                 f"{label}, line {number} ({line.kind}): no income account; set "
                 f"{line.kind}_income_account or default_income_account in the settings"
             )
+        tax_type = _tax_type(line, account, amount_types, ctx)
+        if tax_type is None:
+            raise Misconfigured(
+                f"{label}, line {number}: no tax code, and account {account} has no default "
+                "tax type in Xero; send the line's tax_code"
+            )
         body: Body = {
             "Description": line.description,
             "Quantity": line.quantity,
             "UnitAmount": line.unit_price,
             "AccountCode": account,
-            "TaxType": _tax_type(line, amount_types, ctx),
+            "TaxType": tax_type,
         }
         if line.discount_rate:
             body["DiscountRate"] = line.discount_rate
