@@ -259,3 +259,39 @@ async def test_another_tenant_cannot_see_the_connection(link: Linked) -> None:
     assert (
         await link.service.get("/v1/lookups/accounts", headers=other.headers)
     ).status_code == 409
+
+
+async def test_settings_are_checked_against_the_chart_of_accounts(link: Linked) -> None:
+    tenant = await connected_tenant(link)
+    refused = await link.service.put(
+        "/v1/settings",
+        json={
+            "payments_account": "200",  # sales: cannot take deposits
+            "labour_income_account": "999",  # does not exist
+            "materials_income_account": "280",  # archived
+            "default_income_account": "260",
+            "rounding_account": "860",
+        },
+        headers=tenant.headers,
+    )
+    assert refused.status_code == 422
+    errors = {e["field"]: e["code"] for e in refused.json()["errors"]}
+    assert errors == {
+        "payments_account": "account_unsuitable",
+        "labour_income_account": "account_missing",
+        "materials_income_account": "account_archived",
+    }
+    kept = (await link.service.get("/v1/settings", headers=tenant.headers)).json()
+    assert kept["payments_account"] is None
+    good = await link.service.put(
+        "/v1/settings",
+        json={"payments_account": "090", "labour_income_account": "200", "rounding_account": "860"},
+        headers=tenant.headers,
+    )
+    assert good.status_code == 200
+    override = await link.service.put(
+        "/v1/settings/supplies/valve", json={"income_account": "090"}, headers=tenant.headers
+    )
+    assert override.status_code == 422
+    assert override.json()["errors"][0]["field"] == "income_account"
+    assert "cannot take income postings" in override.json()["errors"][0]["message"]
