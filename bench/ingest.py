@@ -113,7 +113,11 @@ def run_wrk(
         url,
     ]
     output = subprocess.run(
-        command, env={**os.environ, **env}, capture_output=True, text=True, check=True
+        command,
+        env={**os.environ, "BENCH_DIR": str(BENCH), **env},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for line in output.splitlines():
         if line.startswith("BENCH "):

@@ -1,11 +1,6 @@
 -- Single PUTs of distinct customers; counts answers by status for bench/ingest.py.
-local threads = {}
+dofile((os.getenv("BENCH_DIR") or "bench") .. "/wrk_common.lua")
 local counter = 0
-
-function setup(thread)
-  thread:set("tid", #threads + 1)
-  table.insert(threads, thread)
-end
 
 function init(args)
   prefix = os.getenv("BENCH_PATH_PREFIX") or "/v1/customers/"
@@ -23,22 +18,4 @@ end
 function request()
   counter = counter + 1
   return wrk.format(nil, prefix .. run .. "-" .. tid .. "-" .. counter, nil, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local counts = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for status, n in pairs(s) do counts[status] = (counts[status] or 0) + n end
-  end
-  local parts = {}
-  for status, n in pairs(counts) do table.insert(parts, '"' .. status .. '": ' .. n) end
-  io.write(string.format(
-    'BENCH {"requests": %d, "seconds": %.6f, "p50_ms": %.3f, "p99_ms": %.3f, "statuses": {%s}}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
-    latency:percentile(99) / 1e3, table.concat(parts, ", ")))
 end

@@ -13,11 +13,3 @@ def to_cents(value: Decimal) -> Decimal:
 
 def to_four_places(value: Decimal) -> Decimal:
     return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-
-
-def decimal_places(value: Decimal) -> int:
-    """Number of digits after the point that carry information (trailing zeros ignored)."""
-    exponent = value.normalize().as_tuple().exponent
-    if not isinstance(exponent, int):  # NaN / Infinity have no places
-        return 0
-    return max(0, -exponent)

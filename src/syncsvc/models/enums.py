@@ -26,12 +26,6 @@ class ConnectionStatus(StrEnum):
     DISCONNECTED = "disconnected"
 
 
-class Provider(StrEnum):
-    XERO = "xero"
-    QUICKBOOKS = "quickbooks"
-    MYOB = "myob"
-
-
 class OverrideScope(StrEnum):
     JOB_TYPE = "job_type"
     SUPPLY = "supply"

@@ -6,7 +6,6 @@ it between batches. Taking a lease is one conditional UPDATE: whoever changes th
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -82,7 +81,3 @@ async def release_lease(session: AsyncSession, connection_id: int, owner: str) -
         .where(and_(Connection.id == connection_id, Connection.lease_owner == owner))
         .values(lease_owner=None, lease_expires_at=None)
     )
-
-
-def new_owner() -> str:
-    return uuid.uuid4().hex

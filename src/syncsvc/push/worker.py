@@ -40,7 +40,12 @@ from syncsvc.providers.errors import (
 from syncsvc.providers.xero import mapping
 from syncsvc.providers.xero.client import XeroClient
 from syncsvc.providers.xero.writes import WriteItem, WriteOutcome, find, write
-from syncsvc.push.leases import connections_with_due_work, release_lease, take_lease
+from syncsvc.push.leases import (
+    connections_with_due_work,
+    release_lease,
+    renew_lease,
+    take_lease,
+)
 from syncsvc.push.policy import Action, decide
 from syncsvc.push.repository import PushRepository
 from syncsvc.records.canonical import Customer, Invoice, Payment
@@ -161,6 +166,11 @@ class PushWorker:
         settled = 0
         after = 0
         while True:
+            async with transaction(self.sessions) as session:
+                # Renewed before every batch: a long push keeps its connection; a worker
+                # whose lease ran out (it stalled) stops instead of racing the new holder.
+                if not await renew_lease(session, ctx.connection_id, self.owner, self.clock()):
+                    raise Stop
             async with self.sessions() as session:
                 rows = await PushRepository(session, ctx.tenant_id).due(
                     kind.value, self.clock(), ctx.batch_size, after

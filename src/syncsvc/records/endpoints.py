@@ -87,10 +87,11 @@ def _get_route(kind: RecordKind) -> Callable[..., Awaitable[StoredRecord]]:
         record_id: HostIdPath, tenant_id: TenantId, session: SessionDep, state: AppStateDep
     ) -> StoredRecord:
         record = await RecordService(session, tenant_id, state.clock).get(kind, record_id)
-        status = RecordStatus.of(state_of(record))
-        return StoredRecord(
-            **status.model_dump(), data={"version": record.host_version, **record.payload}
-        )
+        stored = {
+            **status_document(state_of(record)),
+            "data": {"version": record.host_version, **record.payload},
+        }
+        return StoredRecord.model_validate(stored)
 
     return get_record
 

@@ -31,24 +31,6 @@ class RecordStatus(BaseModel):
     deleted: bool
     sync: SyncStatus
 
-    @classmethod
-    def of(cls, state: RecordState) -> RecordStatus:
-        return cls(
-            kind=RecordKind(state.kind),
-            id=state.host_id,
-            version=state.host_version,
-            deleted=state.deleted,
-            sync=SyncStatus(
-                state=SyncState(state.state),
-                attempts=state.attempts,
-                last_error=state.last_error,
-                provider_id=state.provider_id,
-                next_attempt_at=state.next_attempt_at,
-                synced_at=state.synced_at,
-                updated_at=state.updated_at,
-            ),
-        )
-
 
 def _iso(value: datetime | None) -> str | None:
     # As pydantic writes a UTC datetime, so every route spells time the same way.

@@ -33,7 +33,3 @@ class ApiKeyCache:
         self._entries.move_to_end(key_hash)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-
-    def forget_tenant(self, tenant_id: uuid.UUID) -> None:
-        for key_hash in [h for h, (t, _) in self._entries.items() if t == tenant_id]:
-            del self._entries[key_hash]

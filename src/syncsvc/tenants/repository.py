@@ -34,9 +34,3 @@ class TenantRepository:
             ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
-
-    async def get(self, tenant_id: uuid.UUID) -> Tenant | None:
-        return await self.session.get(Tenant, tenant_id)
-
-    async def list(self) -> list[Tenant]:
-        return list((await self.session.scalars(select(Tenant).order_by(Tenant.created_at))).all())

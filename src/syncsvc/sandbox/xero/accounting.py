@@ -1,8 +1,9 @@
 """Xero's settings reads under `/api.xro/2.0`: Accounts, TaxRates, TrackingCategories,
-Organisation."""
+Items, Organisation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,48 +15,45 @@ from syncsvc.sandbox.xero.traffic import Traffic
 from syncsvc.sandbox.xero.xjson import envelope
 
 
+def _organisation(organisation: Organisation) -> list[dict[str, Any]]:
+    return [
+        {
+            "OrganisationID": organisation.tenant_id,
+            "Name": organisation.name,
+            "LegalName": organisation.name,
+            "BaseCurrency": organisation.base_currency,
+            "CountryCode": "NZ",
+            "OrganisationType": "COMPANY",
+            "OrganisationStatus": "ACTIVE",
+            "PeriodLockDate": organisation.period_lock_date,
+            "CreatedDateUTC": organisation.created_at,
+        }
+    ]
+
+
+# path -> (envelope key, what the organisation holds)
+READS: dict[str, tuple[str, Callable[[Organisation], list[dict[str, Any]]]]] = {
+    "Accounts": ("Accounts", lambda o: o.accounts),
+    "TaxRates": ("TaxRates", lambda o: o.tax_rates),
+    "TrackingCategories": ("TrackingCategories", lambda o: o.tracking_categories),
+    "Items": ("Items", lambda o: o.items),
+    "Organisation": ("Organisations", _organisation),
+}
+
+
 def build_router(store: XeroStore, traffic: Traffic) -> APIRouter:
     router = APIRouter()
+    gate = Gate(store, traffic)
 
-    serve = Gate(store, traffic).serve
+    def add_read(path: str, key: str, held: Callable[[Organisation], list[dict[str, Any]]]) -> None:
+        async def read(request: Request) -> Response:
+            async def handle(_: Request, organisation: Organisation) -> Any:
+                return envelope(key, held(organisation), store.clock())
 
-    @router.get("/Accounts")
-    async def accounts(request: Request) -> Response:
-        async def handle(_: Request, organisation: Organisation) -> Any:
-            return envelope("Accounts", organisation.accounts, store.clock())
+            return await gate.serve(request, f"GET /{path}", handle)
 
-        return await serve(request, "GET /Accounts", handle)
+        router.add_api_route(f"/{path}", read, methods=["GET"])
 
-    @router.get("/TaxRates")
-    async def tax_rates(request: Request) -> Response:
-        async def handle(_: Request, organisation: Organisation) -> Any:
-            return envelope("TaxRates", organisation.tax_rates, store.clock())
-
-        return await serve(request, "GET /TaxRates", handle)
-
-    @router.get("/TrackingCategories")
-    async def tracking(request: Request) -> Response:
-        async def handle(_: Request, organisation: Organisation) -> Any:
-            return envelope("TrackingCategories", organisation.tracking_categories, store.clock())
-
-        return await serve(request, "GET /TrackingCategories", handle)
-
-    @router.get("/Organisation")
-    async def organisation_route(request: Request) -> Response:
-        async def handle(_: Request, organisation: Organisation) -> Any:
-            item = {
-                "OrganisationID": organisation.tenant_id,
-                "Name": organisation.name,
-                "LegalName": organisation.name,
-                "BaseCurrency": organisation.base_currency,
-                "CountryCode": "NZ",
-                "OrganisationType": "COMPANY",
-                "OrganisationStatus": "ACTIVE",
-                "PeriodLockDate": organisation.period_lock_date,
-                "CreatedDateUTC": organisation.created_at,
-            }
-            return envelope("Organisations", [item], store.clock())
-
-        return await serve(request, "GET /Organisation", handle)
-
+    for path, (key, held) in READS.items():
+        add_read(path, key, held)
     return router

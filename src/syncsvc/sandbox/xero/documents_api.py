@@ -220,13 +220,6 @@ def build_router(store: XeroStore, traffic: Traffic) -> APIRouter:
 
         return await gate.serve(request, "PUT /CreditNotes/{id}/Allocations", handle)
 
-    @router.get("/Items")
-    async def items(request: Request) -> Response:
-        async def handle(_: Request, organisation: Organisation) -> Any:
-            return envelope("Items", organisation.items, store.clock())
-
-        return await gate.serve(request, "GET /Items", handle)
-
     return router
 
 
