@@ -22,6 +22,7 @@ from syncsvc.metrics.endpoints import RequestMetrics
 from syncsvc.metrics.endpoints import router as metrics_router
 from syncsvc.metrics.registry import RequestCounter
 from syncsvc.problems import BodySizeLimit, install_problem_handlers
+from syncsvc.providers.pacing import Sleep
 from syncsvc.records.endpoints import router as records_router
 from syncsvc.scheduler import build_scheduler
 from syncsvc.settings.endpoints import router as settings_router
@@ -45,6 +46,7 @@ def create_app(
     clock: Clock = utcnow,
     migrate: bool | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep | None = None,
 ) -> FastAPI:
     """Build the app. `migrate` defaults to on for the embedded SQLite database only:
     on Postgres, run `syncsvc migrate` once per release instead of from every replica.
@@ -63,7 +65,7 @@ def create_app(
         )
         sessions = session_factory(engine)
         cipher = TokenCipher(settings.secret_keys())
-        providers = ProviderHub(settings, sessions, cipher, clock, http_transport)
+        providers = ProviderHub(settings, sessions, cipher, clock, http_transport, sleep)
         app.state.syncsvc = AppState(
             settings=settings,
             engine=engine,

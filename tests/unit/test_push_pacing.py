@@ -9,7 +9,7 @@ import pytest
 
 from syncsvc.kit.clock import FrozenClock
 from syncsvc.providers.base import RateLimits
-from syncsvc.push.pacing import DailyLimitReached, RateBudget
+from syncsvc.providers.pacing import DailyLimitReached, RateBudget
 
 XERO_LIMITS = RateLimits(per_minute=60, concurrent=5, per_day=5000)
 

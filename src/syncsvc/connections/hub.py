@@ -16,6 +16,7 @@ from syncsvc.connections.token_store import TokenStore
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
 from syncsvc.providers.base import LookupItem, ProviderAdapter
+from syncsvc.providers.pacing import RateBudget, Sleep
 from syncsvc.providers.registry import build_registry
 
 
@@ -41,6 +42,7 @@ class ProviderHub:
         cipher: TokenCipher,
         clock: Clock,
         transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -52,6 +54,21 @@ class ProviderHub:
         self.tokens = TokenStore(sessions, cipher, self.oauth_for, clock)
         self.lookup_ttl = timedelta(seconds=settings.providers.lookup_cache_seconds)
         self._lookups: dict[tuple[str, str, str], CachedLookup] = {}
+        # One call budget per organisation, shared by everything this process sends it.
+        self._budgets: dict[tuple[str, str], RateBudget] = {}
+        self._sleep = sleep
+
+    def budget(self, provider: str, organisation_id: str) -> RateBudget:
+        key = (provider, organisation_id)
+        budget = self._budgets.get(key)
+        if budget is None:
+            limits = self.adapter(provider).facts.rate_limits
+            if self._sleep is None:
+                budget = RateBudget(limits, self.clock)
+            else:
+                budget = RateBudget(limits, self.clock, self._sleep)
+            self._budgets[key] = budget
+        return budget
 
     def adapter(self, provider: str) -> ProviderAdapter:
         try:

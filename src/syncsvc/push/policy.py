@@ -24,8 +24,10 @@ from syncsvc.providers.errors import (
 
 BASE_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(hours=1)
-# After this many transient failures in a row the record is failed, so a person looks.
-MAX_TRANSIENT_ATTEMPTS = 12
+# After this many transient failures in a row the record is failed, so a person looks:
+# with the backoff capped at an hour, about a day of retrying (Xero's longer outages last
+# hours; a record should outlive them without anyone pressing retry).
+MAX_TRANSIENT_ATTEMPTS = 30
 
 
 class Action(StrEnum):

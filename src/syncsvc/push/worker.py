@@ -1,11 +1,12 @@
-"""The push worker: for each connection with due records (held under a lease), customers
-then invoices then payments, in batches of the provider's size, each record once.
+"""The push worker: for each connection with due records (held under a lease), customers,
+then invoices, credit notes and payments, in batches of the provider's size, each record once.
 
 Nothing is held locked while the provider is called: due records are read and the
-transaction ends; outcomes are written in a new one, conditioned on the hash that was pushed
-(a record the host changed meanwhile stays due). A batch whose answer was lost marks its
-records uncertain; before they are written again they are looked up by the key the service
-set (contact number, invoice number), so a crash or a lost answer never makes a duplicate.
+transaction ends; each batch's outcomes are written in one new transaction, conditioned on
+the hash that was pushed (a record the host changed meanwhile stays due). A write whose
+answer was lost marks its records uncertain; before they are written again they are looked
+up by the key the service set (contact number, invoice or credit-note number, payment
+reference), so a crash or a lost answer never makes a duplicate.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from syncsvc.connections.hub import ProviderHub
@@ -27,58 +26,54 @@ from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventType
 from syncsvc.kit.cipher import TokenCipherError
 from syncsvc.kit.clock import Clock
-from syncsvc.models import Connection, SyncRecord
+from syncsvc.kit.money import to_cents
+from syncsvc.models import Connection
 from syncsvc.models.enums import RecordKind, SyncState
-from syncsvc.providers.base import LookupItem, LookupKind
 from syncsvc.providers.errors import (
     Misconfigured,
     NeedsReauth,
     RateLimited,
     RecordError,
+    Rejected,
     Transient,
 )
-from syncsvc.providers.xero import mapping
+from syncsvc.providers.pacing import DailyLimitReached
 from syncsvc.providers.xero.client import XeroClient
 from syncsvc.providers.xero.writes import WriteItem, WriteOutcome, find, write
+from syncsvc.push import outcomes
 from syncsvc.push.leases import (
     connections_with_due_work,
     release_lease,
     renew_lease,
     take_lease,
 )
+from syncsvc.push.outcomes import Result
+from syncsvc.push.planning import (
+    DELETE_PAYMENT,
+    ORDER,
+    Blocked,
+    Context,
+    Dependencies,
+    Due,
+    Planned,
+    Waiting,
+    dependencies_of,
+    plan_credit_note,
+    plan_customer,
+    plan_invoice,
+    plan_payment,
+    voids_to_check,
+)
 from syncsvc.push.policy import Action, decide
 from syncsvc.push.repository import PushRepository
-from syncsvc.records.canonical import Customer, Invoice, Payment
-from syncsvc.settings.schemas import AccountSettings, Overrides
 from syncsvc.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
-ORDER = (RecordKind.CUSTOMER, RecordKind.INVOICE, RecordKind.PAYMENT)
-
-
-@dataclass(frozen=True)
-class Due:
-    """A due record as read, with the hash being pushed."""
-
-    id: int
-    host_id: str
-    payload: dict[str, Any]
-    payload_hash: str
-    deleted: bool
-    provider_id: str | None
-    write_uncertain: bool
-    attempts: int
-
-
-@dataclass
-class Planned:
-    due: Due
-    item: WriteItem | None  # None: nothing to send (e.g. a void of what Xero never had)
-    resource: str = ""
+ID_FIELDS = {"Contacts": "ContactID", "Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 
 
 class Stop(Exception):
-    """The connection cannot go on now (rate limited, re-authorisation, not connected)."""
+    """The connection cannot go on now (rate limited, re-authorisation, lease lost)."""
 
 
 class PushWorker:
@@ -96,7 +91,6 @@ class PushWorker:
         self.clock = clock
         self.owner = owner or uuid.uuid4().hex
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
-        self.calls = 0
 
     async def run_once(self) -> int:
         """Push every connection that has due records now; returns the records settled."""
@@ -129,7 +123,10 @@ class PushWorker:
             )
             return 0
         adapter = self.hub.adapter(active.provider)
-        client = XeroClient(self.hub.http, adapter.facts, active.token, active.organisation_id)
+        budget = self.hub.budget(active.provider, active.organisation_id)
+        client = XeroClient(
+            self.hub.http, adapter.facts, active.token, active.organisation_id, budget=budget
+        )
         async with self.sessions() as session:
             settings_service = SettingsService(session, tenant_id, self.clock)
             settings = await settings_service.account_settings()
@@ -151,8 +148,10 @@ class PushWorker:
                 settled += await self._push_kind(context, kind)
         except Stop:
             pass
-        except RateLimited as exc:  # on a read made while planning
+        except RateLimited as exc:
             await self._pause(context, exc)
+        except DailyLimitReached as exc:
+            await self._pause_until(context, exc.resets_at, str(exc))
         except NeedsReauth as exc:
             await self._needs_reauth(context, exc)
         except Transient as exc:
@@ -172,153 +171,129 @@ class PushWorker:
                 if not await renew_lease(session, ctx.connection_id, self.owner, self.clock()):
                     raise Stop
             async with self.sessions() as session:
-                rows = await PushRepository(session, ctx.tenant_id).due(
-                    kind.value, self.clock(), ctx.batch_size, after
-                )
-                batch = [_due(row) for row in rows]
-                dependencies = await self._dependencies(session, ctx, kind, batch)
+                repository = PushRepository(session, ctx.tenant_id)
+                rows = await repository.due(kind.value, self.clock(), ctx.batch_size, after)
+                batch = [Due.of(row) for row in rows]
+                dependencies = await self._dependencies(repository, kind, batch)
             if not batch:
                 return settled
             after = batch[-1].id
-            plans = [await self._plan(ctx, kind, due, dependencies) for due in batch]
-            settled += await self._send(ctx, kind, [p for p in plans if p is not None])
+            results: list[Result] = []
+            try:
+                await self._push_batch(ctx, kind, batch, dependencies, results)
+            finally:
+                async with transaction(self.sessions) as session:
+                    await outcomes.record(session, ctx.tenant_id, kind, results, self.clock())
+            settled += sum(1 for r in results if r.state is SyncState.SYNCED)
 
     async def _dependencies(
-        self, session: AsyncSession, ctx: Context, kind: RecordKind, batch: list[Due]
-    ) -> dict[str, SyncRecord]:
-        repository = PushRepository(session, ctx.tenant_id)
-        if kind is RecordKind.INVOICE:
-            return await repository.by_keys(
-                RecordKind.CUSTOMER.value, (d.payload["customer_id"] for d in batch)
+        self, repository: PushRepository, kind: RecordKind, batch: list[Due]
+    ) -> Dependencies:
+        found: Dependencies = {}
+        for wanted_kind, host_ids in dependencies_of(kind, batch).items():
+            found[wanted_kind] = await repository.by_keys(wanted_kind.value, host_ids)
+        if kind is RecordKind.PAYMENT:  # a surcharge invoice goes to the invoice's customer
+            invoices = found.get(RecordKind.INVOICE, {}).values()
+            customers = {r.payload["customer_id"] for r in invoices}
+            found[RecordKind.CUSTOMER] = await repository.by_keys(
+                RecordKind.CUSTOMER.value, customers
             )
+        return found
+
+    async def _push_batch(
+        self,
+        ctx: Context,
+        kind: RecordKind,
+        batch: list[Due],
+        dependencies: Dependencies,
+        results: list[Result],
+    ) -> None:
+        xero_status: dict[str, str] = {}
+        if voids := voids_to_check(kind, batch):
+            found = await find(ctx.client, "Invoices", voids)
+            xero_status = {number: str(doc.get("Status")) for number, doc in found.items()}
+        plans: list[Planned] = []
+        for due in batch:
+            try:
+                plans.append(await self._plan(ctx, kind, due, dependencies, xero_status))
+            except Waiting:
+                continue  # what it needs is on its way: looked at again next time
+            except Blocked as reason:
+                results.append(outcomes.blocked(due, str(reason)))
+            except (Misconfigured, RecordError) as exc:
+                results.append(outcomes.failed(due, exc.message))
+        results.extend(outcomes.synced(p.due) for p in plans if p.item is None)
+        writes = [p for p in plans if p.item is not None]
+        if not writes:
+            return
         if kind is RecordKind.PAYMENT:
-            return await repository.by_keys(
-                RecordKind.INVOICE.value, (d.payload["invoice_id"] for d in batch)
-            )
-        return {}
+            await self._push_payments(ctx, writes, results)
+        else:
+            await self._guarded(ctx, writes, results, self._write_documents(ctx, writes, results))
 
     async def _plan(
-        self, ctx: Context, kind: RecordKind, due: Due, dependencies: dict[str, SyncRecord]
-    ) -> Planned | None:
-        """The write for one record, or None after recording why it waits or failed."""
-        try:
-            if kind is RecordKind.CUSTOMER:
-                return self._plan_customer(due)
-            if kind is RecordKind.INVOICE:
-                return await self._plan_invoice(ctx, due, dependencies)
-            return await self._plan_payment(ctx, due, dependencies)
-        except _Waiting:
-            return None  # what it needs is on its way: looked at again next time
-        except _Blocked as blocked:
-            await self._settle(ctx, due, state=SyncState.BLOCKED, error=str(blocked))
-        except (Misconfigured, RecordError) as exc:
-            await self._fail(ctx, kind, due, exc.message)
-        return None
-
-    def _plan_customer(self, due: Due) -> Planned:
-        customer = Customer.model_validate({"version": 0, **due.payload})
-        number = mapping.contact_number(customer, due.host_id)
-        body = mapping.contact_body(customer, due.host_id, contact_id=due.provider_id)
-        if due.deleted:
-            if due.provider_id is None:
-                return Planned(due, None)
-            body = {
-                "ContactID": due.provider_id,
-                "ContactNumber": number,
-                "ContactStatus": "ARCHIVED",
-            }
-        return Planned(due, WriteItem(number, body), "Contacts")
-
-    async def _plan_invoice(
-        self, ctx: Context, due: Due, customers: dict[str, SyncRecord]
+        self,
+        ctx: Context,
+        kind: RecordKind,
+        due: Due,
+        dependencies: Dependencies,
+        xero_status: dict[str, str],
     ) -> Planned:
-        invoice = Invoice.model_validate({"version": 0, **due.payload})
-        if due.deleted:
-            invoice = invoice.model_copy(update={"status": "void"})
-        customer = _ready(customers, invoice.customer_id, "customer")
-        existing_status = None
-        if due.provider_id and invoice.status == "void":
-            found = await find(ctx.client, "Invoices", [invoice.number])
-            existing_status = found.get(invoice.number, {}).get("Status")
-        plan = mapping.invoice_plan(
-            invoice,
-            due.host_id,
-            mapping.InvoiceContext(
-                ctx.settings,
-                ctx.overrides,
-                str(customer.provider_id),
-                await ctx.tax_rates(),
-                await ctx.account_tax_types(),
-                invoice_id=due.provider_id,
-                existing_status=existing_status,
-            ),
-        )
-        if plan.outcome is mapping.Outcome.NOTHING:
-            return Planned(due, None)
-        plan.body.setdefault("InvoiceNumber", invoice.number)
-        return Planned(due, WriteItem(invoice.number, plan.body), "Invoices")
+        if kind is RecordKind.CUSTOMER:
+            return plan_customer(due)
+        if kind is RecordKind.INVOICE:
+            return await plan_invoice(ctx, due, dependencies, xero_status)
+        if kind is RecordKind.CREDIT_NOTE:
+            return await plan_credit_note(ctx, due, dependencies)
+        return plan_payment(ctx, due, dependencies)
 
-    async def _plan_payment(
-        self, ctx: Context, due: Due, invoices: dict[str, SyncRecord]
-    ) -> Planned:
-        payment = Payment.model_validate({"version": 0, **due.payload})
-        if due.deleted:
-            if due.provider_id is None:
-                return Planned(due, None)
-            body = mapping.delete_payment_body(due.provider_id)
-            return Planned(due, WriteItem(due.host_id, body), "Payments/delete")
-        invoice_record = _ready(invoices, payment.invoice_id, "invoice")
-        invoice = Invoice.model_validate({"version": 0, **invoice_record.payload})
-        if invoice.status == "draft" or ctx.settings.invoice_status == "draft":
-            raise _Blocked(f"invoice {payment.invoice_id} is a draft in Xero: approve it first")
-        body = mapping.payment_body(
-            payment, str(invoice_record.provider_id), ctx.settings, ctx.overrides
-        )
-        body["Reference"] = payment.reference or f"syncsvc:{due.host_id}"
-        return Planned(due, WriteItem(body["Reference"], body), "Payments")
-
-    async def _send(self, ctx: Context, kind: RecordKind, plans: list[Planned]) -> int:
-        settled = 0
-        for plan in [p for p in plans if p.item is None]:
-            await self._settle(ctx, plan.due, state=SyncState.SYNCED)
-            settled += 1
-        by_resource: dict[str, list[Planned]] = {}
-        for plan in plans:
-            if plan.item is not None:
-                by_resource.setdefault(plan.resource, []).append(plan)
-        for resource, group in by_resource.items():
-            settled += await self._write_group(ctx, kind, resource, group)
-        return settled
-
-    async def _write_group(
-        self, ctx: Context, kind: RecordKind, resource: str, group: list[Planned]
-    ) -> int:
+    async def _guarded(
+        self, ctx: Context, group: list[Planned], results: list[Result], work: Any
+    ) -> None:
+        """Run one group's writes; a transient failure sends the whole group round again
+        (marked uncertain when the write may have been applied), a rate limit or a lost
+        grant stops the connection."""
+        settled_before = {r.due.id for r in results}
         try:
-            if resource == "Payments/delete":
-                outcomes = [await self._delete_payment(ctx, plan) for plan in group]
-            else:
-                await self._adopt_uncertain(ctx, resource, group)
-                items = [plan.item for plan in group if plan.item is not None]
-                self.calls += 1
-                outcomes = await write(ctx.client, resource, items)
+            await work
         except RateLimited as exc:
             await self._pause(ctx, exc)
+            raise Stop from exc
+        except DailyLimitReached as exc:
+            await self._pause_until(ctx, exc.resets_at, str(exc))
             raise Stop from exc
         except NeedsReauth as exc:
             await self._needs_reauth(ctx, exc)
             raise Stop from exc
         except Transient as exc:
+            answered = {r.due.id for r in results} - settled_before
             for plan in group:
-                await self._retry(ctx, kind, plan.due, exc)
-            return 0
-        settled = 0
-        for plan, outcome in zip(group, outcomes, strict=True):
-            if outcome.error is not None:
-                await self._fail(ctx, kind, plan.due, outcome.error.message)
+                if plan.due.id in answered:
+                    continue
+                decision = decide(exc, plan.due.attempts + 1, self.clock(), self.rng)
+                if decision.action is Action.FAIL_RECORD:
+                    results.append(outcomes.failed(plan.due, decision.reason))
+                else:
+                    results.append(
+                        outcomes.again(plan.due, exc.message, decision.at, uncertain=exc.uncertain)
+                    )
+
+    # --- contacts, invoices, credit notes -----------------------------------------------------
+
+    async def _write_documents(
+        self, ctx: Context, group: list[Planned], results: list[Result]
+    ) -> None:
+        resource = group[0].resource
+        await self._adopt_uncertain(ctx, resource, group)
+        items = [plan.item for plan in group if plan.item is not None]
+        answers = await write(ctx.client, resource, items)
+        for plan, answer in zip(group, answers, strict=True):
+            if answer.error is not None:
+                results.append(outcomes.failed(plan.due, answer.error.message))
+            elif plan.allocations:
+                results.append(await self._allocate(ctx, plan, answer))
             else:
-                await self._settle(ctx, plan.due, state=SyncState.SYNCED, outcome=outcome)
-                settled += 1
-        return settled
+                results.append(_synced(plan.due, answer))
 
     async def _adopt_uncertain(self, ctx: Context, resource: str, group: list[Planned]) -> None:
         """Records whose last write may have been applied: find them first, and update what
@@ -326,96 +301,178 @@ class PushWorker:
         uncertain = [p for p in group if p.due.write_uncertain and p.item is not None]
         if not uncertain:
             return
-        self.calls += 1
         found = await find(ctx.client, resource, [p.item.key for p in uncertain if p.item])
-        id_field = {"Contacts": "ContactID", "Invoices": "InvoiceID"}.get(resource)
+        id_field = ID_FIELDS[resource]
         for plan in uncertain:
             assert plan.item is not None
             document = found.get(plan.item.key)
-            if document is not None and id_field is not None:
+            if document is not None:
                 plan.item.body[id_field] = document[id_field]
 
-    async def _delete_payment(self, ctx: Context, plan: Planned) -> WriteOutcome:
-        assert plan.item is not None
-        assert plan.due.provider_id is not None
-        self.calls += 1
-        await ctx.client.write("POST", f"Payments/{plan.due.provider_id}", plan.item.body)
-        return WriteOutcome(plan.item.key, plan.due.provider_id, None, None, None)
+    async def _allocate(self, ctx: Context, plan: Planned, answer: WriteOutcome) -> Result:
+        """Allocate what is not allocated yet: Xero's copy says what is, so a repeat (after
+        a lost answer, or an edit of the credit note) never allocates twice."""
+        note_id = str(answer.provider_id)
+        already: dict[str, Decimal] = {}
+        for existing in (answer.document or {}).get("Allocations") or []:
+            invoice_id = str((existing.get("Invoice") or {}).get("InvoiceID"))
+            already[invoice_id] = already.get(invoice_id, Decimal(0)) + to_cents(
+                Decimal(str(existing.get("Amount")))
+            )
+        missing = []
+        for allocation in plan.allocations:
+            gap = allocation.amount - already.get(allocation.invoice_id, Decimal(0))
+            already[allocation.invoice_id] = max(Decimal(0), -gap)
+            if gap > 0:
+                missing.append(
+                    {
+                        "Invoice": {"InvoiceID": allocation.invoice_id},
+                        "Amount": gap,
+                        "Date": allocation.date,
+                    }
+                )
+        if not missing:
+            return _synced(plan.due, answer)
+        try:
+            await ctx.client.write(
+                "PUT", f"CreditNotes/{note_id}/Allocations", {"Allocations": missing}
+            )
+        except Transient as exc:
+            decision = decide(exc, plan.due.attempts + 1, self.clock(), self.rng)
+            return outcomes.again(plan.due, exc.message, decision.at, uncertain=True)
+        except RecordError as exc:
+            return outcomes.failed(plan.due, exc.message, provider_id=note_id)
+        return _synced(plan.due, answer)
 
-    # --- outcomes ------------------------------------------------------------------------------
+    # --- payments ----------------------------------------------------------------------------
 
-    async def _settle(
-        self,
-        ctx: Context,
-        due: Due,
-        *,
-        state: SyncState,
-        error: str | None = None,
-        outcome: WriteOutcome | None = None,
+    async def _push_payments(
+        self, ctx: Context, plans: list[Planned], results: list[Result]
     ) -> None:
-        now = self.clock()
-        values: dict[str, Any] = {"state": state.value, "last_error": error, "updated_at": now}
-        if state is SyncState.SYNCED:
-            # Pushed what was read; if the host changed it since, it is still due.
-            values.update(
-                pushed_hash=due.payload_hash,
-                state=case(
-                    (SyncRecord.payload_hash == due.payload_hash, SyncState.SYNCED.value),
-                    else_=SyncState.PENDING.value,
-                ),
-                attempts=0,
-                write_uncertain=False,
-                synced_at=now,
-            )
-            if outcome is not None and outcome.provider_id:
-                values.update(
-                    provider_id=outcome.provider_id,
-                    provider_key=outcome.key,
-                    provider_version=outcome.updated,
-                )
-        async with transaction(self.sessions) as session:
-            await session.execute(
-                update(SyncRecord)
-                .where(SyncRecord.id == due.id, SyncRecord.tenant_id == ctx.tenant_id)
-                .values(**values)
-            )
+        deletes = [p for p in plans if p.resource == DELETE_PAYMENT]
+        creates = [p for p in plans if p.resource != DELETE_PAYMENT]
+        for plan in deletes:
+            await self._guarded(ctx, [plan], results, self._delete_payment(ctx, plan, results))
+        if creates:
+            await self._guarded(ctx, creates, results, self._write_payments(ctx, creates, results))
 
-    async def _fail(self, ctx: Context, kind: RecordKind, due: Due, message: str) -> None:
-        now = self.clock()
-        async with transaction(self.sessions) as session:
-            await session.execute(
-                update(SyncRecord)
-                .where(SyncRecord.id == due.id, SyncRecord.tenant_id == ctx.tenant_id)
-                .values(
-                    state=SyncState.FAILED.value,
-                    last_error=message,
-                    attempts=due.attempts + 1,
-                    updated_at=now,
-                )
-            )
-            await EventRepository(session, ctx.tenant_id).append(
-                EventType.SYNC_FAILED.value,
-                {"kind": kind.value, "id": due.host_id, "message": message},
-                now,
-            )
-        log.info("record refused", extra={"kind": kind.value, "reason": message})
+    async def _delete_payment(self, ctx: Context, plan: Planned, results: list[Result]) -> None:
+        assert plan.due.provider_id is not None
+        refusal = await _delete_in_xero(ctx.client, plan.due.provider_id)
+        if refusal is None and plan.surcharge_number is not None:
+            refusal = await self._undo_surcharge(ctx, plan.surcharge_number)
+        if refusal is not None:
+            results.append(outcomes.failed(plan.due, refusal))
+        else:
+            results.append(outcomes.synced(plan.due))
 
-    async def _retry(self, ctx: Context, kind: RecordKind, due: Due, error: Transient) -> None:
-        decision = decide(error, due.attempts + 1, self.clock(), self.rng)
-        if decision.action is Action.FAIL_RECORD:
-            await self._fail(ctx, kind, due, decision.reason)
-            return
-        async with transaction(self.sessions) as session:
-            await session.execute(
-                update(SyncRecord)
-                .where(SyncRecord.id == due.id, SyncRecord.tenant_id == ctx.tenant_id)
-                .values(
-                    attempts=due.attempts + 1,
-                    next_attempt_at=decision.at,
-                    last_error=error.message,
-                    write_uncertain=SyncRecord.write_uncertain | error.uncertain,
-                )
-            )
+    async def _undo_surcharge(self, ctx: Context, number: str) -> str | None:
+        """A deleted payment takes its surcharge with it: the surcharge's payments are
+        deleted and its invoice voided."""
+        found = (await find(ctx.client, "Invoices", [number])).get(number)
+        if found is None or found.get("Status") in ("VOIDED", "DELETED"):
+            return None
+        for payment in found.get("Payments") or []:
+            if refusal := await _delete_in_xero(ctx.client, str(payment["PaymentID"])):
+                return refusal
+        answers = await write(
+            ctx.client,
+            "Invoices",
+            [WriteItem(number, {"InvoiceID": found["InvoiceID"], "Status": "VOIDED"})],
+        )
+        return answers[0].error.message if answers[0].error else None
+
+    async def _write_payments(
+        self, ctx: Context, plans: list[Planned], results: list[Result]
+    ) -> None:
+        for plan in plans:  # Xero cannot edit a payment: the old one goes first
+            if plan.replaces and (refusal := await _delete_in_xero(ctx.client, plan.replaces)):
+                results.append(outcomes.failed(plan.due, refusal))
+        refused = {r.due.id for r in results}
+        plans = [p for p in plans if p.due.id not in refused]
+        surcharge_ids = await self._surcharge_invoices(ctx, plans, results)
+        refused = {r.due.id for r in results}
+        plans = [p for p in plans if p.due.id not in refused]
+        already = await self._payments_found(ctx, plans)
+        items: list[WriteItem] = []
+        for plan in plans:
+            assert plan.item is not None
+            if plan.item.key not in already:
+                items.append(plan.item)
+            if plan.surcharge and plan.due.id in surcharge_ids:
+                body = {
+                    **plan.surcharge.payment,
+                    "Invoice": {"InvoiceID": surcharge_ids[plan.due.id]},
+                }
+                if body["Reference"] not in already:
+                    items.append(WriteItem(body["Reference"], body))
+        answers = {a.key: a for a in await write(ctx.client, "Payments", items)} if items else {}
+        for plan in plans:
+            assert plan.item is not None
+            main = answers.get(plan.item.key) or already.get(plan.item.key)
+            extra = None
+            if plan.surcharge and plan.due.id in surcharge_ids:
+                key = str(plan.surcharge.payment["Reference"])
+                extra = answers.get(key) or already.get(key)
+            problem = next((a.error for a in (main, extra) if a is not None and a.error), None)
+            if main is None or problem is not None:
+                message = problem.message if problem else "Xero did not answer for it"
+                provider_id = main.provider_id if main is not None else None
+                results.append(outcomes.failed(plan.due, message, provider_id=provider_id))
+            else:
+                results.append(_synced(plan.due, main))
+
+    async def _surcharge_invoices(
+        self, ctx: Context, plans: list[Planned], results: list[Result]
+    ) -> dict[int, str]:
+        """The surcharge invoices of these payments, found or written: record id -> Xero's
+        invoice id. One read finds those already there (from an earlier try)."""
+        with_surcharge = [p for p in plans if p.surcharge is not None]
+        if not with_surcharge:
+            return {}
+        numbers = [p.surcharge.invoice.key for p in with_surcharge if p.surcharge]
+        existing = await find(ctx.client, "Invoices", numbers)
+        ids: dict[int, str] = {}
+        to_write: list[Planned] = []
+        for plan in with_surcharge:
+            assert plan.surcharge is not None
+            found = existing.get(plan.surcharge.invoice.key)
+            if found is not None and found.get("Status") == "PAID" and not plan.replaces:
+                ids[plan.due.id] = str(found["InvoiceID"])
+                continue
+            if found is not None:
+                plan.surcharge.invoice.body["InvoiceID"] = found["InvoiceID"]
+            to_write.append(plan)
+        if to_write:
+            items = [p.surcharge.invoice for p in to_write if p.surcharge]
+            for plan, answer in zip(
+                to_write, await write(ctx.client, "Invoices", items), strict=True
+            ):
+                if answer.error is not None:
+                    results.append(outcomes.failed(plan.due, f"surcharge: {answer.error.message}"))
+                else:
+                    ids[plan.due.id] = str(answer.provider_id)
+        return ids
+
+    async def _payments_found(self, ctx: Context, plans: list[Planned]) -> dict[str, WriteOutcome]:
+        """Payments whose last write may have been applied, as Xero has them (by reference,
+        on the same invoice): those are not entered again."""
+        keys: list[str] = []
+        for plan in plans:
+            if plan.due.write_uncertain and plan.item is not None:
+                keys.append(plan.item.key)
+                if plan.surcharge is not None:
+                    keys.append(str(plan.surcharge.payment["Reference"]))
+        if not keys:
+            return {}
+        found = await find(ctx.client, "Payments", keys)
+        return {
+            key: WriteOutcome(key, str(doc["PaymentID"]), doc.get("UpdatedDateUTC"), doc, None)
+            for key, doc in found.items()
+            if doc.get("Status") != "DELETED"
+        }
+
+    # --- the connection ----------------------------------------------------------------------
 
     async def _needs_reauth(self, ctx: Context, error: NeedsReauth) -> None:
         async with transaction(self.sessions) as session:
@@ -429,72 +486,26 @@ class PushWorker:
     async def _pause(self, ctx: Context, error: RateLimited) -> None:
         decision = decide(error, 1, self.clock(), self.rng)
         assert decision.at is not None
+        ctx.client.budget_pause(decision.at)
+        await self._pause_until(ctx, decision.at, decision.reason)
+
+    async def _pause_until(self, ctx: Context, until: Any, reason: str) -> None:
         async with transaction(self.sessions) as session:
-            await PushRepository(session, ctx.tenant_id).pause(
-                ctx.connection_id, decision.at, decision.reason
-            )
+            await PushRepository(session, ctx.tenant_id).pause(ctx.connection_id, until, reason)
 
 
-class _Blocked(Exception):
-    """What the record needs failed or never came: it waits, and says why."""
+def _synced(due: Due, answer: WriteOutcome) -> Result:
+    return outcomes.synced(due, answer.provider_id, answer.key, answer.updated)
 
 
-class _Waiting(Exception):
-    """What the record needs is still on its way."""
-
-
-def _ready(records: dict[str, SyncRecord], host_id: str, label: str) -> SyncRecord:
-    record = records.get(host_id)
-    if record is None:
-        raise _Blocked(f"{label} {host_id} has not been received from the host")
-    if record.state in (SyncState.FAILED.value, SyncState.BLOCKED.value):
-        raise _Blocked(f"waiting on {label} {host_id}, which {record.state}: {record.last_error}")
-    if record.provider_id is None:
-        raise _Waiting(host_id)
-    return record
-
-
-def _due(row: SyncRecord) -> Due:
-    return Due(
-        row.id,
-        row.host_id,
-        row.payload,
-        row.payload_hash,
-        row.deleted,
-        row.provider_id,
-        row.write_uncertain,
-        row.attempts,
-    )
-
-
-@dataclass
-class Context:
-    tenant_id: uuid.UUID
-    connection_id: int
-    client: XeroClient
-    settings: AccountSettings
-    overrides: Overrides
-    batch_size: int
-    hub: ProviderHub
-    organisation_id: str
-    provider: str
-
-    async def _lookup(self, kind: LookupKind) -> list[LookupItem]:
-        key = (str(self.tenant_id), self.organisation_id, kind.value)
-        cached = self.hub.cached_lookup(key)
-        if cached is None:
-            items = await self.hub.adapter(self.provider).lookups(
-                self.hub.http, self.client.token, self.organisation_id, kind
-            )
-            cached = self.hub.remember_lookup(key, items)
-        return cached.items
-
-    async def tax_rates(self) -> dict[str, Decimal]:
-        """The organisation's tax rates (percent by tax type), from the lookup cache."""
-        items = await self._lookup(LookupKind.TAX_RATES)
-        return {item.code: Decimal(str(item.details.get("rate") or 0)) for item in items}
-
-    async def account_tax_types(self) -> dict[str, str]:
-        """Each account's own default tax type, from the lookup cache."""
-        items = await self._lookup(LookupKind.ACCOUNTS)
-        return {i.code: str(i.details["tax_type"]) for i in items if i.details.get("tax_type")}
+async def _delete_in_xero(client: XeroClient, payment_id: str) -> str | None:
+    """Delete one payment; None when done (or already gone), else Xero's refusal."""
+    try:
+        await client.write("POST", f"Payments/{payment_id}", {"Status": "DELETED"})
+    except Rejected as exc:
+        if "already" in exc.message.lower() or "not found" in exc.message.lower():
+            return None
+        return exc.message
+    except RecordError as exc:
+        return exc.message
+    return None

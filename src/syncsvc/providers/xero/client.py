@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from syncsvc.providers.errors import (
     Transient,
 )
 from syncsvc.providers.http import retry_after_seconds, send
+from syncsvc.providers.pacing import RateBudget
 
 # Xero's words for a document that can no longer change (FACTS.md, "Errors you will see").
 LOCKED_PHRASES = (
@@ -109,12 +111,36 @@ class XeroClient:
     """Calls to one organisation with one access token."""
 
     def __init__(
-        self, http: httpx.AsyncClient, facts: ProviderFacts, token: TokenSet, tenant_id: str
+        self,
+        http: httpx.AsyncClient,
+        facts: ProviderFacts,
+        token: TokenSet,
+        tenant_id: str,
+        *,
+        budget: RateBudget | None = None,
     ) -> None:
         self.http = http
         self.facts = facts
         self.token = token
         self.tenant_id = tenant_id
+        self.budget = budget
+
+    def budget_pause(self, until: datetime) -> None:
+        if self.budget is not None:
+            self.budget.pause_until(until)
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One call, within the organisation's budget when there is one; the answer's
+        rate-limit headers tighten the budget."""
+        if self.budget is None:
+            return await send(self.http, method, url, **kwargs)
+        async with self.budget.slot():
+            response = await send(self.http, method, url, **kwargs)
+        self.budget.observe(response.headers)
+        if response.status_code == 429:
+            wait = timedelta(seconds=retry_after_seconds(response))
+            self.budget.pause_until(self.budget.clock() + wait)
+        return response
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {
@@ -132,8 +158,7 @@ class XeroClient:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        response = await send(
-            self.http,
+        response = await self._send(
             "GET",
             f"{self.facts.api_base_url}/{resource}",
             headers=self._headers(headers),
@@ -157,8 +182,7 @@ class XeroClient:
         extra = {"Content-Type": "application/json"}
         if idempotency_key:
             extra["Idempotency-Key"] = idempotency_key
-        response = await send(
-            self.http,
+        response = await self._send(
             method,
             f"{self.facts.api_base_url}/{resource}",
             headers=self._headers(extra),

@@ -341,6 +341,19 @@ def payments_account(payment: Payment, settings: AccountSettings, overrides: Ove
     return account
 
 
+def payment_reference(payment: Payment, host_id: str) -> str:
+    """The payment's Reference in Xero, and the key it is found by after a lost answer:
+    the host's reference when it has one, always with the host's id, so that two payments
+    with the same reference (a cheque number used twice) are never taken for each other."""
+    if payment.reference:
+        return f"{payment.reference} ({host_id})"[-255:]
+    return host_id[:255]
+
+
+def surcharge_reference(reference: str) -> str:
+    return f"{reference} surcharge"[-255:]
+
+
 def payment_body(
     payment: Payment, invoice_id: str, settings: AccountSettings, overrides: Overrides
 ) -> Body:
@@ -353,6 +366,10 @@ def payment_body(
     if payment.reference:
         body["Reference"] = payment.reference
     return body
+
+
+def surcharge_invoice_number(invoice_number: str, payment_host_id: str) -> str:
+    return f"{invoice_number}-SC-{payment_host_id}"[:255]
 
 
 def surcharge_invoice_body(
@@ -371,7 +388,7 @@ def surcharge_invoice_body(
         )
     return {
         "Type": "ACCREC",
-        "InvoiceNumber": f"{invoice_number}-SC-{payment_host_id}"[:255],
+        "InvoiceNumber": surcharge_invoice_number(invoice_number, payment_host_id),
         "Reference": invoice_number,
         "Contact": {"ContactID": contact_id},
         "Date": payment.date.isoformat(),

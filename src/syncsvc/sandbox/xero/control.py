@@ -29,6 +29,11 @@ class FaultChange(BaseModel):
     burst_429: int | None = Field(default=None, ge=0)
     latency_seconds: float | None = Field(default=None, ge=0)
     token_lost_answers: int | None = Field(default=None, ge=0)
+    lose_next: list[str] | None = Field(
+        default=None,
+        description="Routes (as in stats' by_route, e.g. `POST /Payments`) whose next answer "
+        "is lost after the call is applied, once each.",
+    )
     seed: int | None = None
 
 

@@ -50,7 +50,7 @@ class Gate:
             body = await handler(request, organisation)
         finally:
             self.traffic.release(tenant_id)
-        if self.traffic.lose_answer():
+        if self.traffic.lose_answer(route):
             return JSONResponse({"Title": "Bad Gateway", "Status": 502}, status_code=502)
         if isinstance(body, Response):
             body.headers.update(self.traffic.headers(tenant_id))

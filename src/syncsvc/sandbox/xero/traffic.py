@@ -33,6 +33,7 @@ class Faults:
     burst_429: int = 0  # the next N calls are refused with 429
     latency_seconds: float = 0.0  # emulated: moves the sandbox clock, never sleeps
     token_lost_answers: int = 0  # the next N token refreshes are applied, then lost
+    lose_next: list[str] = field(default_factory=list)  # routes: the next answer lost, once
     seed: int = 0
     # Seeded on purpose: a fault run must repeat exactly.
     rng: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311
@@ -65,6 +66,8 @@ class Traffic:
         self._in_flight: Counter[str] = Counter()
         self.requests = 0
         self.throttled = 0
+        self.failed = 0  # 5xx before the call was applied
+        self.lost_by_route: Counter[str] = Counter()  # applied, then the answer lost
         self.by_route: Counter[str] = Counter()
 
     @staticmethod
@@ -92,6 +95,7 @@ class Traffic:
         self._in_flight[tenant_id] += 1
         if self.faults.error_rate and self.faults.rng.random() < self.faults.error_rate:
             self._in_flight[tenant_id] -= 1
+            self.failed += 1
             return Refusal(503, {}, {"Title": "Service Unavailable", "Status": 503})
         return None
 
@@ -123,9 +127,15 @@ class Traffic:
         if self._in_flight[tenant_id] > 0:
             self._in_flight[tenant_id] -= 1
 
-    def lose_answer(self) -> bool:
+    def lose_answer(self, route: str) -> bool:
         """Whether this (already applied) call's answer is lost."""
-        return bool(self.faults.lost_rate) and self.faults.rng.random() < self.faults.lost_rate
+        lost = bool(self.faults.lost_rate) and self.faults.rng.random() < self.faults.lost_rate
+        if route in self.faults.lose_next:
+            self.faults.lose_next.remove(route)
+            lost = True
+        if lost:
+            self.lost_by_route[route] += 1
+        return lost
 
     def headers(self, tenant_id: str) -> dict[str, str]:
         now = self.clock()
@@ -145,5 +155,7 @@ class Traffic:
         return {
             "requests": self.requests,
             "throttled": self.throttled,
+            "failed": self.failed,
+            "lost_by_route": dict(sorted(self.lost_by_route.items())),
             "by_route": dict(sorted(self.by_route.items())),
         }
