@@ -11,13 +11,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from syncsvc.connections.tasks import refresh_idle_tokens
 from syncsvc.connections.token_store import TokenStore
 from syncsvc.models import Connection
 from syncsvc.providers.errors import NeedsReauth
-from tests.conftest import create_tenant
+from tests.conftest import TenantHandle, create_tenant
 from tests.integration.sandbox_helpers import Linked, connected_tenant, consent, linked
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -295,3 +295,67 @@ async def test_settings_are_checked_against_the_chart_of_accounts(link: Linked) 
     assert override.status_code == 422
     assert override.json()["errors"][0]["field"] == "income_account"
     assert "cannot take income postings" in override.json()["errors"][0]["message"]
+
+
+async def test_another_packages_tax_codes_are_not_judged_by_xero(link: Linked) -> None:
+    # QuickBooks TaxCode ids mean nothing to Xero, and Xero never uses them.
+    tenant = await connected_tenant(link)
+    answer = await link.service.put(
+        "/v1/settings",
+        json={"quickbooks": {"tax_codes": {"GST": "7"}}},
+        headers=tenant.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["quickbooks"]["tax_codes"] == {"GST": "7"}
+
+
+async def _connected_as_quickbooks(link: Linked) -> TenantHandle:
+    """A tenant whose connection says QuickBooks. No QuickBooks adapter exists yet, so the
+    Xero adapter serves it: the sandbox's tax rates stand in for the company's tax codes,
+    which is all the tax check reads."""
+    tenant = await connected_tenant(link)
+    hub = link.app.state.syncsvc.providers
+    hub.adapters["quickbooks"] = hub.adapters["xero"]
+    async with link.app.state.syncsvc.sessions() as session:
+        await session.execute(
+            update(Connection)
+            .where(Connection.tenant_id == uuid.UUID(tenant.id))
+            .values(provider="quickbooks")
+        )
+        await session.commit()
+    return tenant
+
+
+async def test_tax_codes_are_checked_against_the_organisations_tax_rates(link: Linked) -> None:
+    (organisation,) = link.sandbox.xero.store.organisations.values()
+    for rate in organisation.tax_rates:
+        if rate["TaxType"] == "ZERORATED":
+            rate["Status"] = "ARCHIVED"
+    tenant = await _connected_as_quickbooks(link)
+    refused = await link.service.put(
+        "/v1/settings",
+        json={
+            "labour_income_account": "999",
+            "quickbooks": {"tax_codes": {"GST": "OUTPUT2", "ZERO": "ZERORATED", "EX": "NOPE"}},
+        },
+        headers=tenant.headers,
+    )
+    assert refused.status_code == 422
+    errors = {e["field"]: e for e in refused.json()["errors"]}
+    assert {field: e["code"] for field, e in errors.items()} == {
+        "labour_income_account": "account_missing",
+        "quickbooks.tax_codes.ZERO": "tax_type_archived",
+        "quickbooks.tax_codes.EX": "tax_type_missing",
+    }
+    assert "NOPE" in errors["quickbooks.tax_codes.EX"]["message"]
+    assert "ZERORATED" in errors["quickbooks.tax_codes.ZERO"]["message"]
+    kept = (await link.service.get("/v1/settings", headers=tenant.headers)).json()
+    assert kept["quickbooks"]["tax_codes"] == {}
+
+    good = await link.service.put(
+        "/v1/settings",
+        json={"quickbooks": {"tax_codes": {"GST": "OUTPUT2", "EX": "EXEMPTOUTPUT"}}},
+        headers=tenant.headers,
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["quickbooks"]["tax_codes"] == {"GST": "OUTPUT2", "EX": "EXEMPTOUTPUT"}

@@ -26,6 +26,7 @@ async def test_every_host_route_of_the_contract_is_documented(client: httpx.Asyn
     paths = (await client.get("/openapi.json")).json()["paths"]
     for kind in ("customers", "invoices", "payments", "credit-notes"):
         assert set(paths[f"/v1/{kind}/{{record_id}}"]) == {"put", "get", "delete"}
+        assert set(paths[f"/v1/{kind}/{{record_id}}/retry"]) == {"post"}
     for path in (
         "/v1/tenants",
         "/v1/batch",

@@ -1,4 +1,5 @@
-"""Routes for host records: PUT / GET / DELETE per kind, the batch, and the sync overview.
+"""Routes for host records: PUT / GET / DELETE / POST retry per kind, the batch, and the sync
+overview.
 
 The body of a PUT is the whole current state of the record with the host's `version`.
 Answers: 202 accepted (due for a push), 200 unchanged (same version and content), 409 conflict.
@@ -58,6 +59,15 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "Body over the size limit"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
 }
+_RETRY_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: _PROBLEMS[401],
+    404: _PROBLEMS[404],
+    409: {
+        "model": Problem,
+        "description": "Not failed or blocked; `current_state` names its sync state",
+    },
+    422: _PROBLEMS[422],
+}
 
 
 def _answer(result: UpsertResult, kind: RecordKind, host_id: str, sent: int | None) -> JSONResponse:
@@ -115,6 +125,16 @@ def _delete_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
     return delete_record
 
 
+def _retry_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
+    async def retry_record(
+        record_id: HostIdPath, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+    ) -> JSONResponse:
+        record = await RecordService(session, tenant_id, state.clock).retry(kind, record_id)
+        return JSONResponse(status_document(state_of(record)), status_code=202)
+
+    return retry_record
+
+
 for _kind, _path, _model in ROUTES:
     _label = _kind.value.replace("_", " ")
     router.add_api_route(
@@ -145,6 +165,16 @@ for _kind, _path, _model in ROUTES:
         responses={200: {"model": RecordStatus, "description": "Already deleted"}, **_PROBLEMS},
         summary=f"Void or delete a {_label} on the accounting package",
         operation_id=f"delete_{_kind.value}",
+    )
+    router.add_api_route(
+        f"/{_path}/{{record_id}}/retry",
+        _retry_route(_kind),
+        methods=["POST"],
+        status_code=202,
+        response_model=RecordStatus,
+        responses=_RETRY_PROBLEMS,
+        summary=f"Push a failed or blocked {_label} again",
+        operation_id=f"retry_{_kind.value}",
     )
 
 

@@ -32,6 +32,8 @@ from syncsvc.models.base import UTCDateTime
 from syncsvc.models.enums import RecordKind, SyncState
 
 RecordKey = tuple[str, str]  # (kind, host id)
+# The states a host may send back to the queue by hand: the ones the worker gave up on.
+RETRYABLE = (SyncState.FAILED, SyncState.BLOCKED)
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 # What callers read back about a record; the payload only when asked for.
@@ -258,6 +260,32 @@ class RecordRepository:
             )
         )
         await self.session.refresh(record)
+
+    async def requeue(self, kind: RecordKind, host_id: str, now: datetime) -> bool:
+        """Make a failed or blocked record due again, from a clean slate of attempts.
+
+        The state is checked by the UPDATE itself, so a record the worker settles at the same
+        moment is never re-queued on a stale reading of its state. `write_uncertain` stays: a
+        write that may have landed must still be looked for before writing again. False when
+        this tenant has no such record in a retryable state.
+        """
+        result = await self.session.execute(
+            update(SyncRecord)
+            .where(
+                SyncRecord.tenant_id == self.tenant_id,
+                SyncRecord.kind == kind.value,
+                SyncRecord.host_id == host_id,
+                SyncRecord.state.in_([state.value for state in RETRYABLE]),
+            )
+            .values(
+                state=SyncState.PENDING.value,
+                attempts=0,
+                next_attempt_at=None,
+                last_error=None,
+                updated_at=now,
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def counts_by_kind_and_state(self) -> list[tuple[str, str, int]]:
         statement = self._scoped(

@@ -8,6 +8,7 @@ conflict that changes nothing and names the stored version.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from syncsvc.records.repository import (
     RecordWrite,
     state_of,
 )
+
+log = logging.getLogger(__name__)
 
 
 class Outcome(StrEnum):
@@ -170,6 +173,38 @@ class RecordService:
         )
         return UpsertResult(Outcome.ACCEPTED, state_of(record))
 
+    async def retry(self, kind: RecordKind, host_id: str) -> SyncRecord:
+        """Send a failed or blocked record back to the queue: pending, due now, its attempts
+        and error cleared. 404 when the tenant has no such record; 409 when it is pending or
+        synced already, and then nothing changes.
+
+        Returns the re-queued record: the hook for a caller that wants to wake the push
+        worker for it. Nothing does yet; the worker's next scheduled run takes it.
+        """
+        if not await self.repository.requeue(kind, host_id, self.clock()):
+            current = await self.get(kind, host_id)
+            raise not_retryable(kind, host_id, current.state)
+        record = await self.get(kind, host_id)
+        log.info(
+            "record re-queued by the host",
+            extra={
+                "tenant_id": str(self.repository.tenant_id),
+                "kind": kind.value,
+                "host_id": host_id,
+            },
+        )
+        return record
+
 
 def not_found(kind: RecordKind, host_id: str) -> ProblemError:
     return ProblemError(404, "Not found", f"No {kind.value} with id {host_id}.", slug="not-found")
+
+
+def not_retryable(kind: RecordKind, host_id: str, state: str) -> ProblemError:
+    return ProblemError(
+        409,
+        "Not retryable",
+        f"{kind.value} {host_id} is {state}; only a failed or blocked record can be retried.",
+        slug="not-retryable",
+        extra={"current_state": state},
+    )

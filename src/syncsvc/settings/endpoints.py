@@ -1,18 +1,15 @@
 """Routes for account settings and the three kinds of override."""
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Path
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.connections.service import ConnectionService
 from syncsvc.models.enums import OverrideScope
 from syncsvc.problems import DecimalJSONRoute, Problem, ProblemError
-from syncsvc.providers.base import LookupItem, LookupKind
 from syncsvc.records.canonical import HOST_ID_PATTERN
 from syncsvc.settings.schemas import (
     AccountSettings,
@@ -22,8 +19,8 @@ from syncsvc.settings.schemas import (
     SupplyOverride,
 )
 from syncsvc.settings.service import SettingsService
-from syncsvc.settings.validation import check_accounts, wanted_accounts
-from syncsvc.state import AppState, AppStateDep, SessionDep
+from syncsvc.settings.validation import check_against_package
+from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"], route_class=DecimalJSONRoute)
@@ -51,27 +48,9 @@ async def get_settings(
 async def put_settings(
     body: AccountSettings, tenant_id: TenantId, session: SessionDep, state: AppStateDep
 ) -> SettingsView:
-    await _check_against_chart(session, state, tenant_id, body)
+    connections = ConnectionService(session, state.providers)
+    await check_against_package(connections, tenant_id, body.model_dump())
     return await SettingsService(session, tenant_id, state.clock).replace(body)
-
-
-async def _check_against_chart(
-    session: AsyncSession, state: AppState, tenant_id: uuid.UUID, document: BaseModel
-) -> None:
-    """Refuse accounts the connected package lacks or cannot post to (422, naming them)."""
-    wanted = wanted_accounts(document.model_dump())
-    if not wanted:
-        return
-    try:
-        chart = await ConnectionService(session, state.providers).lookups(
-            tenant_id, LookupKind.ACCOUNTS
-        )
-    except ProblemError as problem:
-        if problem.status == 409:  # not connected: nothing to check against yet
-            return
-        raise
-    accounts = [LookupItem(i.code, i.name, i.kind, i.status, i.details) for i in chart.items]
-    check_accounts(wanted, accounts)
 
 
 def _override_route(
@@ -85,7 +64,8 @@ def _override_route(
         state: AppStateDep,
     ) -> SettingsView:
         document = cast(BaseModel, body)
-        await _check_against_chart(session, state, tenant_id, document)
+        connections = ConnectionService(session, state.providers)
+        await check_against_package(connections, tenant_id, document.model_dump())
         service = SettingsService(session, tenant_id, state.clock)
         await service.put_override(scope, scope_id, document)
         return await service.view()

@@ -1,15 +1,25 @@
-"""Settings checked against the connected package's chart of accounts before they are kept:
-an account that does not exist, is archived, or cannot take that kind of posting is refused
-with 422 naming the field and the code. Without a connection nothing can be checked; the
-push then reports a missing account on the record."""
+"""Settings checked against the connected package before they are kept: an account that does
+not exist, is archived, or cannot take that kind of posting, and a tax code that does not exist
+or is not active, are refused together in one 422 naming each field and code. Without a
+connection nothing can be checked; the push then reports a missing account on the record.
+
+Which settings name the package's own tax codes: only a package's own block does (QuickBooks
+maps the host's tax codes to its TaxCode ids). A Xero line's tax code is already a Xero
+TaxType, so no setting names one for Xero; and a block for a package other than the connected
+one is never used with it, so it is not judged by it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
-from syncsvc.problems import FieldError, ProblemError
-from syncsvc.providers.base import LookupItem
+from syncsvc.connections.schemas import LookupAnswer
+from syncsvc.connections.service import ConnectionService
+from syncsvc.problems import FieldError, ProblemError, field_path
+from syncsvc.providers.base import LookupItem, LookupKind
 
 
 class Posting(StrEnum):
@@ -44,8 +54,11 @@ SETTINGS_POSTINGS = {
     "surcharge_account": Posting.INCOME,
 }
 
+# Per package: the settings mapping whose values are that package's tax codes.
+TAX_CODE_MAPPINGS = {"quickbooks": ("quickbooks", "tax_codes")}
 
-def wanted_accounts(document: dict[str, object]) -> list[tuple[str, str | None, Posting]]:
+
+def wanted_accounts(document: Mapping[str, object]) -> list[tuple[str, str | None, Posting]]:
     """The account fields of a settings or override document, with their postings."""
     return [
         (field, str(value), SETTINGS_POSTINGS[field])
@@ -54,10 +67,19 @@ def wanted_accounts(document: dict[str, object]) -> list[tuple[str, str | None, 
     ]
 
 
-def check_accounts(
+def wanted_tax_codes(document: Mapping[str, Any], provider: str | None) -> list[tuple[str, str]]:
+    """(field path, tax code) for each tax code the document names for `provider`."""
+    if provider not in TAX_CODE_MAPPINGS:
+        return []
+    block, mapping = TAX_CODE_MAPPINGS[provider]
+    codes = (document.get(block) or {}).get(mapping) or {}
+    return [(field_path((block, mapping, host_code)), code) for host_code, code in codes.items()]
+
+
+def account_errors(
     wanted: Iterable[tuple[str, str | None, Posting]], accounts: list[LookupItem]
-) -> None:
-    """`wanted`: (field path, account code, posting). Raises a 422 naming every bad field."""
+) -> list[FieldError]:
+    """`wanted`: (field path, account code, posting). One error per bad field."""
     by_code = {account.code: account for account in accounts}
     errors = []
     for field, code, posting in wanted:
@@ -74,6 +96,29 @@ def check_accounts(
         else:
             continue
         errors.append(FieldError(field=field, location="body", message=message, code=kind))
+    return errors
+
+
+def tax_code_errors(wanted: Iterable[tuple[str, str]], rates: list[LookupItem]) -> list[FieldError]:
+    """`wanted`: (field path, tax code). One error per code missing or not active."""
+    by_code = {rate.code: rate for rate in rates}
+    errors = []
+    for field, code in wanted:
+        rate = by_code.get(code)
+        status = None if rate is None else (rate.status or "ACTIVE")
+        if rate is None:
+            message, kind = f"tax type {code} does not exist", "tax_type_missing"
+        elif status != "ACTIVE":
+            message = f"tax type {code} ({rate.name}) is {status}, not ACTIVE"
+            kind = "tax_type_archived"
+        else:
+            continue
+        errors.append(FieldError(field=field, location="body", message=message, code=kind))
+    return errors
+
+
+def refuse(errors: list[FieldError]) -> None:
+    """Raises one 422 naming every bad field, if there is any."""
     if errors:
         raise ProblemError(
             422,
@@ -82,3 +127,32 @@ def check_accounts(
             slug="validation",
             errors=errors,
         )
+
+
+async def check_against_package(
+    connections: ConnectionService, tenant_id: uuid.UUID, document: Mapping[str, Any]
+) -> None:
+    """Refuse (422) the accounts and tax codes of a settings or override document that the
+    connected package lacks or cannot use. Not connected: nothing to check against yet."""
+    accounts = wanted_accounts(document)
+    names_tax_codes = any(wanted_tax_codes(document, provider) for provider in TAX_CODE_MAPPINGS)
+    if not (accounts or names_tax_codes):
+        return
+    errors: list[FieldError] = []
+    try:
+        if accounts:
+            chart = await connections.lookups(tenant_id, LookupKind.ACCOUNTS)
+            errors += account_errors(accounts, _items(chart))
+        if names_tax_codes:
+            # Which codes are this package's is known once the answer names the package.
+            rates = await connections.lookups(tenant_id, LookupKind.TAX_RATES)
+            errors += tax_code_errors(wanted_tax_codes(document, rates.provider), _items(rates))
+    except ProblemError as problem:
+        if problem.status == 409:  # not connected (or needs re-consent): nothing to check
+            return
+        raise
+    refuse(errors)
+
+
+def _items(answer: LookupAnswer) -> list[LookupItem]:
+    return [LookupItem(i.code, i.name, i.kind, i.status, i.details) for i in answer.items]
