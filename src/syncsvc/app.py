@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,8 @@ from syncsvc.metrics.endpoints import router as metrics_router
 from syncsvc.metrics.registry import RequestCounter
 from syncsvc.problems import BodySizeLimit, install_problem_handlers
 from syncsvc.providers.pacing import Sleep
+from syncsvc.push.wakeup import listen_for_work, run_push_loop
+from syncsvc.push.worker import PushWorker
 from syncsvc.records.endpoints import router as records_router
 from syncsvc.scheduler import build_scheduler
 from syncsvc.settings.endpoints import router as settings_router
@@ -77,14 +80,26 @@ def create_app(
             requests=request_counter,
         )
         scheduler = build_scheduler(app.state.syncsvc) if settings.worker.worker_enabled else None
+        background: list[asyncio.Task[None]] = []
         if scheduler is not None:
             scheduler.start()
+            wakeup = app.state.syncsvc.push_wakeup
+            worker = PushWorker(sessions, providers, clock, owner=settings.worker.worker_id)
+            background.append(asyncio.create_task(run_push_loop(worker, wakeup)))
+            if engine.url.get_backend_name() == "postgresql":
+                background.append(
+                    asyncio.create_task(listen_for_work(settings.database_url, wakeup))
+                )
+            wakeup.poke()  # what was left due by the last run
         log.info("syncsvc %s ready", __version__, extra={"database": engine.url.get_backend_name()})
         try:
             yield
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await providers.aclose()
             await engine.dispose()
 

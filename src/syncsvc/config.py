@@ -84,6 +84,9 @@ class WorkerSettings(BaseSettings):
     model_config = _env()
 
     worker_enabled: bool = True
+    # This replica's name on connection leases: a restarted replica with the same name takes
+    # its connections straight back instead of waiting for its old leases to expire.
+    worker_id: str | None = None
     push_interval_seconds: float = 30.0
     poll_interval_seconds: float = 300.0
     token_refresh_interval_seconds: float = 3600.0

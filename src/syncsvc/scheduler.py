@@ -8,7 +8,6 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syncsvc.connections.tasks import refresh_idle_tokens
-from syncsvc.push.worker import PushWorker
 from syncsvc.state import AppState
 
 log = logging.getLogger(__name__)
@@ -17,9 +16,10 @@ log = logging.getLogger(__name__)
 def build_scheduler(state: AppState) -> AsyncIOScheduler:
     settings = state.settings.worker
     scheduler = AsyncIOScheduler(timezone="UTC")
-    worker = PushWorker(state.sessions, state.providers, state.clock)
+    # The safety net: the push loop is woken by every accepted change; this catches the rest
+    # (retries coming due, a replica's missed notification).
     scheduler.add_job(
-        worker.run_once,
+        state.push_wakeup.poke,
         "interval",
         seconds=settings.push_interval_seconds,
         id="push",

@@ -15,6 +15,7 @@ from syncsvc.db import transaction
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.metrics.registry import RequestCounter
+from syncsvc.push.wakeup import PushWakeup
 from syncsvc.tenants.keycache import ApiKeyCache
 
 
@@ -28,6 +29,7 @@ class AppState:
     clock: Clock = utcnow
     api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
     requests: RequestCounter = field(default_factory=RequestCounter)
+    push_wakeup: PushWakeup = field(default_factory=PushWakeup)
 
 
 def get_app_state(request: Request) -> AppState:

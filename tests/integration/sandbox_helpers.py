@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc.app import create_app
+from syncsvc.config import WorkerSettings
 from syncsvc.kit.clock import FrozenClock
 from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox
 from tests.conftest import SANDBOX_URL, SERVICE_URL, TenantHandle, create_tenant, make_settings
@@ -33,7 +34,11 @@ class Linked:
 
 
 @asynccontextmanager
-async def linked(database_url: str, data_dir: Path, start: datetime) -> AsyncIterator[Linked]:
+async def linked(
+    database_url: str, data_dir: Path, start: datetime, *, worker: bool = False
+) -> AsyncIterator[Linked]:
+    """`worker`: run the push loop in the app, woken by accepted changes (the scheduler's
+    safety net set to an hour, so only wake-ups push)."""
     sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=start))
     sandbox_app = FastAPI()
     sandbox_app.include_router(sandbox.xero.router)
@@ -46,6 +51,10 @@ async def linked(database_url: str, data_dir: Path, start: datetime) -> AsyncIte
         sandbox.config.clock.advance(seconds)
 
     settings = make_settings(database_url, data_dir, sandbox_url=SANDBOX_URL)
+    if worker:
+        settings = replace(
+            settings, worker=WorkerSettings(worker_enabled=True, push_interval_seconds=3600)
+        )
     app = create_app(settings, clock=clock, migrate=False, http_transport=transport, sleep=sleep)
     service_transport = httpx.ASGITransport(app=app)
     async with (
