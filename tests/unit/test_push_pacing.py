@@ -80,3 +80,21 @@ async def test_day_limit_spent_refuses() -> None:
     with pytest.raises(DailyLimitReached):
         async with pacer.slot():
             pass
+
+
+async def test_headers_do_not_count_calls_the_provider_already_counted() -> None:
+    """On a clock that does not move between calls, the calls before an answer share its
+    instant; only those started after it come off what the answer says is left."""
+    pacer, clock = budget()
+    seen = clock()
+    for _ in range(30):
+        async with pacer.slot():
+            pass
+    pacer.observe({"x-minlimit-remaining": "30"})
+    for _ in range(30):
+        async with pacer.slot():
+            pass
+    assert clock() == seen  # the minute's sixty, without a wait
+    async with pacer.slot():
+        pass
+    assert clock() == seen + timedelta(minutes=1)

@@ -34,8 +34,9 @@ class RateBudget:
         self._starts: deque[datetime] = deque()
         self._in_flight = 0
         self._released = asyncio.Condition()
-        # What the provider last said is left, and when it said so.
-        self._minute_remaining: tuple[int, datetime] | None = None
+        # What the provider last said is left: (remaining, when, calls started by then).
+        self._minute_remaining: tuple[int, datetime, int] | None = None
+        self._started = 0  # calls started, ever: what came after an observation is known
         self._day_remaining: int | None = None
         self._paused_until: datetime | None = None
         self.waited_seconds = 0.0
@@ -49,7 +50,7 @@ class RateBudget:
         """Learn from an answer's rate-limit headers (Xero: X-MinLimit-Remaining, ...)."""
         minute = _int(headers.get("x-minlimit-remaining"))
         if minute is not None:
-            self._minute_remaining = (minute, self.clock())
+            self._minute_remaining = (minute, self.clock(), self._started)
         day = _int(headers.get("x-daylimit-remaining"))
         if day is not None:
             self._day_remaining = day
@@ -64,8 +65,10 @@ class RateBudget:
         if per_minute is not None and len(self._starts) >= per_minute:
             return (self._starts[0] + MINUTE - now).total_seconds()
         if self._minute_remaining is not None:
-            remaining, seen_at = self._minute_remaining
-            started_since = sum(1 for start in self._starts if start >= seen_at)
+            # Counted by calls, not by time: on a coarse (or emulated) clock the calls
+            # the provider already counted can carry the same instant as its answer.
+            remaining, seen_at, started_then = self._minute_remaining
+            started_since = self._started - started_then
             if remaining - started_since <= 0 and now - seen_at < MINUTE:
                 return max(0.001, (seen_at + MINUTE - now).total_seconds())
         return 0.0
@@ -85,6 +88,7 @@ class RateBudget:
                 self.waited_seconds += wait
                 await self.sleep(wait)
             self._starts.append(self.clock())
+            self._started += 1
             yield
         finally:
             async with self._released:

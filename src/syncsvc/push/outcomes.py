@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, update
+from sqlalchemy import Boolean, String, Table, Update, bindparam, case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.events.repository import EventRepository
@@ -58,13 +58,29 @@ async def record(
     results: list[Result],
     now: datetime,
 ) -> None:
+    """One statement per kind of outcome, each executed for all its records at once."""
+    by_state: dict[SyncState, list[dict[str, Any]]] = {}
+    for result in results:
+        due = result.due
+        by_state.setdefault(result.state, []).append(
+            {
+                "b_id": due.id,
+                "b_tenant": tenant_id,
+                "b_now": now,
+                "b_error": result.error,
+                "b_hash": due.payload_hash,
+                "b_attempts": due.attempts + 1,
+                "b_provider_id": result.provider_id,
+                "b_key": result.provider_key,
+                "b_version": result.provider_version,
+                "b_at": result.next_attempt_at,
+                "b_uncertain": result.uncertain,
+            }
+        )
+    for state, rows in by_state.items():
+        await session.execute(_STATEMENTS[state], rows)
     events = EventRepository(session, tenant_id)
     for result in results:
-        await session.execute(
-            update(SyncRecord)
-            .where(SyncRecord.id == result.due.id, SyncRecord.tenant_id == tenant_id)
-            .values(**_values(result, now))
-        )
         if result.state is SyncState.FAILED:
             await events.append(
                 EventType.SYNC_FAILED.value,
@@ -73,35 +89,45 @@ async def record(
             )
 
 
-def _values(result: Result, now: datetime) -> dict[str, Any]:
-    due = result.due
-    values: dict[str, Any] = {"last_error": result.error, "updated_at": now}
-    if result.provider_id:
-        values.update(provider_id=result.provider_id)
-    if result.state is SyncState.SYNCED:
-        values.update(
-            pushed_hash=due.payload_hash,
+def _statements() -> dict[SyncState, Update]:
+    table = cast(Table, SyncRecord.__table__)
+    c = table.c
+    row = update(table).where(c.id == bindparam("b_id"), c.tenant_id == bindparam("b_tenant"))
+    common: dict[str, Any] = {"last_error": bindparam("b_error"), "updated_at": bindparam("b_now")}
+    provider_id = func.coalesce(bindparam("b_provider_id", type_=String), c.provider_id)
+    return {
+        # Pushed what was read; if the host changed it since, it is still due.
+        SyncState.SYNCED: row.values(
+            **common,
             state=case(
-                (SyncRecord.payload_hash == due.payload_hash, SyncState.SYNCED.value),
+                (c.payload_hash == bindparam("b_hash"), SyncState.SYNCED.value),
                 else_=SyncState.PENDING.value,
             ),
+            pushed_hash=bindparam("b_hash"),
             attempts=0,
             next_attempt_at=None,
             write_uncertain=False,
-            synced_at=now,
-        )
-        if result.provider_id:
-            values.update(
-                provider_key=result.provider_key, provider_version=result.provider_version
-            )
-    elif result.state is SyncState.PENDING:
-        values.update(
-            attempts=due.attempts + 1,
-            next_attempt_at=result.next_attempt_at,
-            write_uncertain=SyncRecord.write_uncertain | result.uncertain,
-        )
-    elif result.state is SyncState.FAILED:
-        values.update(state=SyncState.FAILED.value, attempts=due.attempts + 1)
-    else:
-        values.update(state=result.state.value)
-    return values
+            synced_at=bindparam("b_now"),
+            provider_id=provider_id,
+            provider_key=func.coalesce(bindparam("b_key", type_=String), c.provider_key),
+            provider_version=func.coalesce(
+                bindparam("b_version", type_=String), c.provider_version
+            ),
+        ),
+        SyncState.FAILED: row.values(
+            **common,
+            state=SyncState.FAILED.value,
+            attempts=bindparam("b_attempts"),
+            provider_id=provider_id,
+        ),
+        SyncState.BLOCKED: row.values(**common, state=SyncState.BLOCKED.value),
+        SyncState.PENDING: row.values(
+            **common,
+            attempts=bindparam("b_attempts"),
+            next_attempt_at=bindparam("b_at"),
+            write_uncertain=c.write_uncertain | bindparam("b_uncertain", type_=Boolean),
+        ),
+    }
+
+
+_STATEMENTS = _statements()

@@ -1,0 +1,285 @@
+"""The push engine's cost and pace: N invoices for M customers through the host API, pushed
+into the Xero sandbox with its real limits (60 calls a minute, 5 at once) on its emulated
+clock, so a run of many emulated minutes takes seconds.
+
+Prints, per phase:
+  - provider calls per invoice (every call the sandbox served: lookups, contacts, invoices);
+  - emulated minutes, invoices per emulated minute against the 3,000/min that 60 calls of 50
+    allow, and calls per emulated minute against the 60 allowed;
+  - 429s received;
+  - the engine's own CPU per invoice (the process's CPU less the sandbox's, which runs
+    in-process and is measured around each of its calls) and invoices per CPU second.
+Phase 1 has the sandbox's limits on, phase 2 off (a second tenant, its own invoices).
+
+    python bench/push.py [--invoices 10000] [--customers 2000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from syncsvc.app import create_app
+from syncsvc.config import (
+    ApiSettings,
+    DatabaseSettings,
+    ProviderSettings,
+    RuntimeSettings,
+    SecuritySettings,
+    Settings,
+    WorkerSettings,
+)
+from syncsvc.kit.cipher import TokenCipher
+from syncsvc.kit.clock import FrozenClock
+from syncsvc.push.worker import PushWorker
+from syncsvc.sandbox.app import SandboxConfig, build_sandbox
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+SERVICE = "http://syncsvc.bench"
+SANDBOX = "http://sandbox.bench"
+ADMIN = "bench-admin-token"
+BATCH = 1000
+SETTINGS = {
+    "payments_account": "090",
+    "labour_income_account": "200",
+    "materials_income_account": "260",
+    "rounding_account": "860",
+}
+
+Scope = MutableMapping[str, Any]
+ASGI = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
+
+
+class TimedApp:
+    """The sandbox's ASGI app, with the process CPU spent inside it added up."""
+
+    def __init__(self, app: ASGI) -> None:
+        self.app = app
+        self.cpu = 0.0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        started = time.process_time()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.cpu += time.process_time() - started
+
+
+@dataclass
+class Phase:
+    name: str
+    invoices: int
+    calls: int
+    throttled: int
+    emulated_minutes: float
+    engine_cpu: float
+    wall: float
+
+    def report(self) -> str:
+        # At 60 calls in any rolling minute, C calls cannot finish sooner than this: a burst
+        # of 60 at once, then 60 more each minute.
+        bound = max(0, math.ceil(self.calls / 60) - 1)
+        lines = [
+            f"## {self.name}",
+            f"provider calls           {self.calls} ({self.calls / self.invoices:.4f} per invoice)",
+            f"emulated minutes         {self.emulated_minutes:.2f} "
+            f"(limit-bound for {self.calls} calls: {bound})",
+        ]
+        if self.emulated_minutes:
+            lines += [
+                f"invoices / emulated min  {self.invoices / self.emulated_minutes:,.0f} "
+                "(the limit allows 3,000: 60 calls of 50)",
+                f"pace vs limit-bound      {bound / self.emulated_minutes:.0%}",
+            ]
+        lines += [
+            f"429s received            {self.throttled}",
+            f"engine CPU               {self.engine_cpu:.2f} s "
+            f"({self.engine_cpu / self.invoices * 1000:.3f} ms per invoice, "
+            f"{self.invoices / self.engine_cpu:,.0f} invoices per CPU second)",
+            f"wall time                {self.wall:.1f} s",
+        ]
+        return "\n".join(lines)
+
+
+def settings_for(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        runtime=RuntimeSettings(
+            env="test", data_dir=data_dir, log_format="text", log_level="WARNING"
+        ),
+        database=DatabaseSettings(database_url=database_url),
+        security=SecuritySettings(
+            admin_token=SecretStr(ADMIN), secret_key=SecretStr(TokenCipher.generate_key())
+        ),
+        api=ApiSettings(max_body_bytes=8 * 1024 * 1024, public_url=SERVICE),
+        providers=ProviderSettings(sandbox_url=SANDBOX),
+        worker=WorkerSettings(worker_enabled=False),
+    )
+
+
+def invoice(n: int, prefix: str, customers: int) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "number": f"{prefix}-{n}",
+        "customer_id": f"{prefix}-cust-{n % customers}",
+        "issue_date": "2026-11-20",
+        "due_date": "2026-12-20",
+        "job_number": f"J-{n}",
+        "lines": [
+            {
+                "kind": "labour",
+                "description": "Labour",
+                "quantity": "2",
+                "unit_price": "95.00",
+                "tax_code": "OUTPUT2",
+            },
+            {
+                "kind": "material",
+                "description": "Valve",
+                "quantity": "1",
+                "unit_price": "42.50",
+                "tax_code": "OUTPUT2",
+            },
+        ],
+        "total": "267.38",
+    }
+
+
+async def connect(
+    service: httpx.AsyncClient, browser: httpx.AsyncClient, name: str
+) -> dict[str, str]:
+    created = await service.post(
+        "/v1/tenants", json={"name": name}, headers={"Authorization": f"Bearer {ADMIN}"}
+    )
+    created.raise_for_status()
+    headers = {"Authorization": f"Bearer {created.json()['api_key']}"}
+    authorize = await service.get(
+        "/v1/connection/authorize", params={"provider": "xero"}, headers=headers
+    )
+    authorize.raise_for_status()
+    redirect = await browser.get(authorize.json()["authorize_url"])
+    callback = urlsplit(redirect.headers["location"])
+    (await service.get(f"{callback.path}?{callback.query}")).raise_for_status()
+    (await service.put("/v1/settings", json=SETTINGS, headers=headers)).raise_for_status()
+    return headers
+
+
+async def ingest(
+    service: httpx.AsyncClient, headers: dict[str, str], prefix: str, invoices: int, customers: int
+) -> None:
+    operations = [
+        {
+            "kind": "customer",
+            "id": f"{prefix}-cust-{c}",
+            "data": {
+                "version": 1,
+                "name": f"{prefix} Customer {c}",
+                "customer_number": f"{prefix}-C{c}",
+            },
+        }
+        for c in range(customers)
+    ] + [
+        {"kind": "invoice", "id": f"{prefix}-inv-{n}", "data": invoice(n, prefix, customers)}
+        for n in range(invoices)
+    ]
+    for start in range(0, len(operations), BATCH):
+        answer = await service.post(
+            "/v1/batch", json={"operations": operations[start : start + BATCH]}, headers=headers
+        )
+        answer.raise_for_status()
+        assert answer.json()["summary"]["refused"] == 0, answer.text
+
+
+async def push_phase(
+    name: str,
+    app: FastAPI,
+    browser: httpx.AsyncClient,
+    sandbox_app: TimedApp,
+    emulated: Callable[[], datetime],
+    invoices: int,
+) -> Phase:
+    state = app.state.syncsvc
+    worker = PushWorker(state.sessions, state.providers, state.clock)
+    before = (await browser.get("/xero/_control/stats")).json()
+    emulated_start = emulated()
+    sandbox_cpu = sandbox_app.cpu
+    cpu, wall = time.process_time(), time.perf_counter()
+    while await worker.run_once():
+        pass
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = (await browser.get("/xero/_control/stats")).json()
+    minutes = (emulated() - emulated_start).total_seconds() / 60
+    return Phase(
+        name,
+        invoices,
+        after["requests"] - before["requests"],
+        after["throttled"] - before["throttled"],
+        minutes,
+        cpu - (sandbox_app.cpu - sandbox_cpu),
+        wall,
+    )
+
+
+async def main(invoices: int, customers: int, database_url: str | None) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = Path(directory)
+        url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
+        sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
+        sandbox_fastapi = FastAPI()
+        sandbox_fastapi.include_router(sandbox.xero.router)
+        timed = TimedApp(sandbox_fastapi)
+        transport = httpx.ASGITransport(app=timed)
+        clock = FrozenClock(START)
+
+        async def sleep(seconds: float) -> None:  # waits for the call budget pass on both clocks
+            clock.advance(seconds=seconds)
+            sandbox.config.clock.advance(seconds)
+
+        app = create_app(
+            settings_for(url, data_dir),
+            clock=clock,
+            migrate=True,
+            http_transport=transport,
+            sleep=sleep,
+        )
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
+            httpx.AsyncClient(transport=transport, base_url=SANDBOX) as browser,
+        ):
+            print(f"# push: {invoices:,} invoices for {customers:,} customers, {url.split(':')[0]}")
+            for name, prefix, limits in (("limits on", "A", True), ("limits off", "B", False)):
+                await browser.put("/xero/_control/limits", json={"enabled": limits})
+                headers = await connect(service, browser, f"Bench {prefix}")
+                started = time.perf_counter()
+                await ingest(service, headers, prefix, invoices, customers)
+                print(f"ingest ({name}): {time.perf_counter() - started:.1f} s")
+                phase = await push_phase(
+                    f"push, sandbox {name}", app, browser, timed, sandbox.config.clock, invoices
+                )
+                print(phase.report())
+                status = (await service.get("/v1/sync/status", headers=headers)).json()
+                print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--customers", type=int, default=2_000)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url))
