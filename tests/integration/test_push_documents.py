@@ -244,3 +244,44 @@ async def test_a_paid_invoice_cannot_be_voided_and_says_so(link: Linked) -> None
     assert refused["last_error"] == "Invoice not of valid status for modification"
     events = (await link.service.get("/v1/events", headers=h)).json()["events"]
     assert [e["data"]["id"] for e in events if e["type"] == "sync.failed"] == ["inv-1"]
+
+
+async def test_a_name_held_by_someone_else_is_made_unique(link: Linked) -> None:
+    tenant, worker = await ready(link)
+    h = tenant.headers
+    await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
+    other = customer(customer_number="C-2002", email="owner@othercafe.example")
+    await link.service.put("/v1/customers/cust-2", json=other, headers=h)
+    assert await worker.run_once() == 2
+    names = sorted(c["Name"] for c in books(link).contacts.values())
+    assert names == ["Harbour Cafe", "Harbour Cafe (C-2002)"]
+
+
+async def test_a_contact_entered_by_hand_in_xero_is_matched_not_duplicated(link: Linked) -> None:
+    tenant, worker = await ready(link)
+    h = tenant.headers
+    ledger = books(link)
+    by_hand = ledger.apply_contact(
+        {"Name": "Harbour Cafe", "EmailAddress": "Accounts@HarbourCafe.example"}
+    )
+    earlier = ledger.apply_contact({"Name": "Dock Bar", "ContactNumber": "C-3003"})
+    await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
+    moved = customer(name="Dock Bar and Grill", customer_number="C-3003", email=None)
+    await link.service.put("/v1/customers/cust-3", json=moved, headers=h)
+    assert await worker.run_once() == 2
+    assert len(ledger.contacts) == 2
+    assert by_hand["ContactNumber"] == "C-1001"
+    assert earlier["Name"] == "Dock Bar and Grill"
+    read = (await link.service.get("/v1/customers/cust-1", headers=h)).json()
+    assert read["sync"]["provider_id"] == by_hand["ContactID"]
+
+
+async def test_customer_updates_wait_for_the_tenants_switch(link: Linked) -> None:
+    tenant, worker = await ready(link, push_customer_updates=False)
+    h = tenant.headers
+    await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
+    await worker.run_once()
+    await link.service.put("/v1/customers/cust-1", json=customer(version=2, name="New"), headers=h)
+    await worker.run_once()
+    [contact] = books(link).contacts.values()
+    assert contact["Name"] == "Harbour Cafe"

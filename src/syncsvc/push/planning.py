@@ -167,8 +167,12 @@ def dependencies_of(kind: RecordKind, batch: list[Due]) -> dict[RecordKind, set[
 Dependencies = dict[RecordKind, dict[str, SyncRecord]]
 
 
-def plan_customer(due: Due) -> Planned:
+def plan_customer(ctx: Context, due: Due) -> Planned:
+    """A new customer is always created; changes to one already in Xero are sent only when
+    the tenant's `push_customer_updates` is on (else Xero's copy is the one kept up)."""
     customer = Customer.model_validate({"version": 0, **due.payload})
+    if due.provider_id and not due.deleted and not ctx.settings.push_customer_updates:
+        return Planned(due, None)
     number = mapping.contact_number(customer, due.host_id)
     body = mapping.contact_body(customer, due.host_id, contact_id=due.provider_id)
     if due.deleted:

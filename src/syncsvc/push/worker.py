@@ -38,8 +38,15 @@ from syncsvc.providers.errors import (
     Transient,
 )
 from syncsvc.providers.pacing import DailyLimitReached
+from syncsvc.providers.xero import mapping
 from syncsvc.providers.xero.client import XeroClient
-from syncsvc.providers.xero.writes import WriteItem, WriteOutcome, find, write
+from syncsvc.providers.xero.writes import (
+    WriteItem,
+    WriteOutcome,
+    contacts_named,
+    find,
+    write,
+)
 from syncsvc.push import outcomes
 from syncsvc.push.leases import (
     connections_with_due_work,
@@ -240,7 +247,7 @@ class PushWorker:
         xero_status: dict[str, str],
     ) -> Planned:
         if kind is RecordKind.CUSTOMER:
-            return plan_customer(due)
+            return plan_customer(ctx, due)
         if kind is RecordKind.INVOICE:
             return await plan_invoice(ctx, due, dependencies, xero_status)
         if kind is RecordKind.CREDIT_NOTE:
@@ -287,6 +294,8 @@ class PushWorker:
         await self._adopt_uncertain(ctx, resource, group)
         items = [plan.item for plan in group if plan.item is not None]
         answers = await write(ctx.client, resource, items)
+        if resource == "Contacts":
+            answers = await self._resolve_contact_clashes(ctx, group, answers)
         for plan, answer in zip(group, answers, strict=True):
             if answer.error is not None:
                 results.append(outcomes.failed(plan.due, answer.error.message))
@@ -294,6 +303,38 @@ class PushWorker:
                 results.append(await self._allocate(ctx, plan, answer))
             else:
                 results.append(_synced(plan.due, answer))
+
+    async def _resolve_contact_clashes(
+        self, ctx: Context, group: list[Planned], answers: list[WriteOutcome]
+    ) -> list[WriteOutcome]:
+        """A contact refused because its number or name is held by another contact: one
+        holding our number is ours (adopted and updated); one holding the name with the same
+        email and no other number is the same customer, entered by hand (adopted); any other
+        holder is someone else, and our contact's name is made unique. Never a duplicate."""
+        clashes = [
+            index
+            for index, answer in enumerate(answers)
+            if answer.error is not None and _clash(answer.error.message)
+        ]
+        if not clashes:
+            return answers
+        items = [item for index in clashes if (item := group[index].item) is not None]
+        bodies = [item.body for item in items]
+        by_number = await find(ctx.client, "Contacts", [b["ContactNumber"] for b in bodies])
+        by_name = await contacts_named(ctx.client, [b["Name"] for b in bodies])
+        for body in bodies:
+            holder = by_number.get(body["ContactNumber"]) or by_name.get(body["Name"])
+            if holder is not None and mapping.same_customer(holder, body):
+                body["ContactID"] = holder["ContactID"]
+            elif body["Name"] in by_name:
+                body["Name"] = mapping.unique_contact_name(
+                    body["Name"], body["ContactNumber"], {body["Name"]}
+                )
+        again = await write(ctx.client, "Contacts", items)
+        answered = list(answers)
+        for index, answer in zip(clashes, again, strict=True):
+            answered[index] = answer
+        return answered
 
     async def _adopt_uncertain(self, ctx: Context, resource: str, group: list[Planned]) -> None:
         """Records whose last write may have been applied: find them first, and update what
@@ -492,6 +533,12 @@ class PushWorker:
     async def _pause_until(self, ctx: Context, until: Any, reason: str) -> None:
         async with transaction(self.sessions) as session:
             await PushRepository(session, ctx.tenant_id).pause(ctx.connection_id, until, reason)
+
+
+def _clash(message: str) -> bool:
+    return "already assigned to another contact" in message or (
+        "Another contact has this contact number" in message
+    )
 
 
 def _synced(due: Due, answer: WriteOutcome) -> Result:

@@ -109,6 +109,16 @@ def contact_body(customer: Customer, host_id: str, *, contact_id: str | None = N
     return body
 
 
+def same_customer(holder: Body, body: Body) -> bool:
+    """Whether Xero's contact `holder` is the customer `body` describes: it carries our
+    contact number, or it has none and the same email address."""
+    number = holder.get("ContactNumber")
+    if number:
+        return bool(number == body.get("ContactNumber"))
+    email = str(holder.get("EmailAddress") or "").strip().lower()
+    return bool(email) and email == str(body.get("EmailAddress") or "").strip().lower()
+
+
 def unique_contact_name(name: str, number: str, taken: set[str]) -> str:
     """Another active contact holds the name: add the contact number, deterministically."""
     if name not in taken:

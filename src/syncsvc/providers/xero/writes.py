@@ -121,3 +121,17 @@ async def find(client: XeroClient, resource: str, keys: Sequence[str]) -> dict[s
             if key in chunk:
                 found[str(key)] = document
     return found
+
+
+async def contacts_named(client: XeroClient, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Active contacts holding these names (Xero keeps names unique among active ones)."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = [name for name in dict.fromkeys(names) if '"' not in name]
+    for start in range(0, len(wanted), FIND_CHUNK):
+        chunk = wanted[start : start + FIND_CHUNK]
+        where = " OR ".join(f'Name=="{name}"' for name in chunk)
+        answer = await client.get("Contacts", params={"where": where})
+        for document in answer.get("Contacts") or []:
+            if document.get("Name") in chunk and document.get("ContactStatus") == "ACTIVE":
+                found[str(document["Name"])] = document
+    return found
