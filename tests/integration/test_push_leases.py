@@ -60,16 +60,18 @@ async def test_only_connections_with_due_records_are_offered(
     connection_id = await _connect(app, tenant)
     sessions = app.state.syncsvc.sessions
     async with transaction(sessions) as session:
-        assert connection_id not in await connections_with_due_work(session, NOW)
+        assert connection_id not in await connections_with_due_work(session, NOW, "worker-b")
     async with transaction(sessions) as session:
         service = RecordService(session, uuid.UUID(tenant.id), lambda: NOW)
         record = Customer(version=1, name="Harbour Cafe")
         await service.upsert_many([to_write(RecordKind.CUSTOMER, "c1", record)])
     async with transaction(sessions) as session:
-        assert connection_id in await connections_with_due_work(session, NOW)
+        assert connection_id in await connections_with_due_work(session, NOW, "worker-b")
         assert connection_id not in await connections_with_due_work(
-            session, NOW - timedelta(seconds=1)
+            session, NOW - timedelta(seconds=1), "worker-b"
         )
         await take_lease(session, connection_id, "worker-a", NOW)
     async with transaction(sessions) as session:
-        assert connection_id not in await connections_with_due_work(session, NOW)
+        assert connection_id not in await connections_with_due_work(session, NOW, "worker-b")
+        # The lease's own holder, restarted under the same name, is offered it back.
+        assert connection_id in await connections_with_due_work(session, NOW, "worker-a")

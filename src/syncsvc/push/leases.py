@@ -18,9 +18,10 @@ LEASE = timedelta(seconds=60)
 
 
 async def connections_with_due_work(
-    session: AsyncSession, now: datetime, limit: int = 50
+    session: AsyncSession, now: datetime, owner: str, limit: int = 50
 ) -> list[int]:
-    """Active, unpaused, unleased connections that have a record due now.
+    """Active, unpaused connections that have a record due now, not leased to another
+    worker (a replica restarted under the same name takes its own leases straight back).
 
     `FOR UPDATE SKIP LOCKED` on Postgres: replicas looking at the same moment each get
     different connections instead of queueing on the same rows.
@@ -39,7 +40,11 @@ async def connections_with_due_work(
         .where(
             Connection.status == ConnectionStatus.ACTIVE.value,
             or_(Connection.paused_until.is_(None), Connection.paused_until <= now),
-            or_(Connection.lease_expires_at.is_(None), Connection.lease_expires_at <= now),
+            or_(
+                Connection.lease_expires_at.is_(None),
+                Connection.lease_expires_at <= now,
+                Connection.lease_owner == owner,
+            ),
             due,
         )
         .order_by(Connection.id)

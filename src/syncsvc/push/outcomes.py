@@ -39,8 +39,10 @@ def synced(
     return Result(due, SyncState.SYNCED, None, provider_id, key, version)
 
 
-def failed(due: Due, message: str, provider_id: str | None = None) -> Result:
-    return Result(due, SyncState.FAILED, message, provider_id)
+def failed(
+    due: Due, message: str, provider_id: str | None = None, *, uncertain: bool = False
+) -> Result:
+    return Result(due, SyncState.FAILED, message, provider_id, uncertain=uncertain)
 
 
 def blocked(due: Due, reason: str) -> Result:
@@ -119,6 +121,8 @@ def _statements() -> dict[SyncState, Update]:
             state=SyncState.FAILED.value,
             attempts=bindparam("b_attempts"),
             provider_id=provider_id,
+            # Refused by the provider: not in doubt. Given up after transient failures: still.
+            write_uncertain=bindparam("b_uncertain", type_=Boolean),
         ),
         SyncState.BLOCKED: row.values(**common, state=SyncState.BLOCKED.value),
         SyncState.PENDING: row.values(

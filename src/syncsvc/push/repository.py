@@ -50,6 +50,16 @@ class PushRepository:
         )
         return {r.host_id: r for r in (await self.session.scalars(statement)).all()}
 
+    async def mark_in_flight(self, record_ids: list[int]) -> None:
+        """Before a write: these records may be in the provider from now on. Cleared with the
+        write's answer; a worker that dies before it leaves them to be looked up by key
+        first, long after the provider has forgotten the write's idempotency key."""
+        await self.session.execute(
+            update(SyncRecord)
+            .where(SyncRecord.tenant_id == self.tenant_id, SyncRecord.id.in_(record_ids))
+            .values(write_uncertain=True)
+        )
+
     async def pause(self, connection_id: int, until: datetime, reason: str) -> None:
         await self.session.execute(
             update(Connection)

@@ -102,7 +102,7 @@ class PushWorker:
     async def run_once(self) -> int:
         """Push every connection that has due records now; returns the records settled."""
         async with transaction(self.sessions) as session:
-            candidates = await connections_with_due_work(session, self.clock())
+            candidates = await connections_with_due_work(session, self.clock(), self.owner)
         settled = 0
         for connection_id in candidates:
             async with transaction(self.sessions) as session:
@@ -233,6 +233,8 @@ class PushWorker:
         writes = [p for p in plans if p.item is not None]
         if not writes:
             return
+        async with transaction(self.sessions) as session:
+            await PushRepository(session, ctx.tenant_id).mark_in_flight([p.due.id for p in writes])
         if kind is RecordKind.PAYMENT:
             await self._push_payments(ctx, writes, results)
         else:
@@ -279,7 +281,8 @@ class PushWorker:
                     continue
                 decision = decide(exc, plan.due.attempts + 1, self.clock(), self.rng)
                 if decision.action is Action.FAIL_RECORD:
-                    results.append(outcomes.failed(plan.due, decision.reason))
+                    # The last write may have landed: looked up first if it is retried.
+                    results.append(outcomes.failed(plan.due, decision.reason, uncertain=True))
                 else:
                     results.append(
                         outcomes.again(plan.due, exc.message, decision.at, uncertain=exc.uncertain)

@@ -34,6 +34,11 @@ class FaultChange(BaseModel):
         description="Routes (as in stats' by_route, e.g. `POST /Payments`) whose next answer "
         "is lost after the call is applied, once each.",
     )
+    hold_next: list[str] | None = Field(
+        default=None,
+        description="Routes whose next answer is held after the call is applied, once each, "
+        "until `POST /_control/release`.",
+    )
     seed: int | None = None
 
 
@@ -85,6 +90,10 @@ def build_router(store: XeroStore, traffic: Traffic) -> APIRouter:
     async def put_faults(change: FaultChange) -> dict[str, Any]:
         traffic.faults.configure(change.model_dump(exclude_none=True))
         return {k: v for k, v in vars(traffic.faults).items() if k != "rng"}
+
+    @router.post("/release")
+    async def release() -> dict[str, int]:
+        return {"released": traffic.release_held()}
 
     @router.put("/limits")
     async def put_limits(change: LimitChange) -> dict[str, Any]:

@@ -50,6 +50,7 @@ class Gate:
             body = await handler(request, organisation)
         finally:
             self.traffic.release(tenant_id)
+        await self.traffic.hold_answer(route)
         if self.traffic.lose_answer(route):
             return JSONResponse({"Title": "Bad Gateway", "Status": 502}, status_code=502)
         if isinstance(body, Response):

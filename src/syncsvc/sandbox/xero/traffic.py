@@ -3,6 +3,7 @@ headers, injected faults, and the counts the control surface reports."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ class Faults:
     latency_seconds: float = 0.0  # emulated: moves the sandbox clock, never sleeps
     token_lost_answers: int = 0  # the next N token refreshes are applied, then lost
     lose_next: list[str] = field(default_factory=list)  # routes: the next answer lost, once
+    # Routes whose next answer is held, once each, after the call was applied, until the
+    # control surface releases it: the moment to kill a caller that cannot know the outcome.
+    hold_next: list[str] = field(default_factory=list)
     seed: int = 0
     # Seeded on purpose: a fault run must repeat exactly.
     rng: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311
@@ -68,6 +72,8 @@ class Traffic:
         self.throttled = 0
         self.failed = 0  # 5xx before the call was applied
         self.lost_by_route: Counter[str] = Counter()  # applied, then the answer lost
+        self.held = 0  # answers waiting for a release
+        self._release = asyncio.Event()
         self.by_route: Counter[str] = Counter()
 
     @staticmethod
@@ -137,6 +143,24 @@ class Traffic:
             self.lost_by_route[route] += 1
         return lost
 
+    async def hold_answer(self, route: str) -> None:
+        """Wait for a release when this route's next answer is to be held."""
+        if route not in self.faults.hold_next:
+            return
+        self.faults.hold_next.remove(route)
+        self.held += 1
+        try:
+            await self._release.wait()
+        finally:
+            self.held -= 1
+
+    def release_held(self) -> int:
+        """Let every held answer go; returns how many there were."""
+        count = self.held
+        self._release.set()
+        self._release = asyncio.Event()
+        return count
+
     def headers(self, tenant_id: str) -> dict[str, str]:
         now = self.clock()
         minute, day = self._minute[tenant_id], self._day[tenant_id]
@@ -157,5 +181,6 @@ class Traffic:
             "throttled": self.throttled,
             "failed": self.failed,
             "lost_by_route": dict(sorted(self.lost_by_route.items())),
+            "held": self.held,
             "by_route": dict(sorted(self.by_route.items())),
         }

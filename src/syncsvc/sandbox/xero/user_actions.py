@@ -66,6 +66,19 @@ def build_router(store: XeroStore, webhooks: Webhooks) -> APIRouter:
 
     TenantParam = Query(default=None, description="The organisation; default: the first")
 
+    @router.get("/documents")
+    async def documents(tenant_id: str | None = TenantParam) -> Any:
+        """The organisation's books as Xero would show them: what a person sees in Xero."""
+        ledger = books(tenant_id)
+        return to_wire(
+            {
+                "Contacts": list(ledger.contacts.values()),
+                "Invoices": list(ledger.invoices.values()),
+                "CreditNotes": list(ledger.credit_notes.values()),
+                "Payments": list(ledger.payments.values()),
+            }
+        )
+
     @router.post("/invoices/{ref}/payments")
     async def bank_feed_payment(
         ref: str, body: BankPayment, tenant_id: str | None = TenantParam
