@@ -11,13 +11,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
 from syncsvc.connections.tasks import refresh_idle_tokens
 from syncsvc.connections.token_store import TokenStore
 from syncsvc.models import Connection
 from syncsvc.providers.errors import NeedsReauth
-from tests.conftest import TenantHandle, create_tenant
+from tests.conftest import create_tenant
 from tests.integration.sandbox_helpers import Linked, connected_tenant, consent, linked
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -309,34 +309,17 @@ async def test_another_packages_tax_codes_are_not_judged_by_xero(link: Linked) -
     assert answer.json()["quickbooks"]["tax_codes"] == {"GST": "7"}
 
 
-async def _connected_as_quickbooks(link: Linked) -> TenantHandle:
-    """A tenant whose connection says QuickBooks. No QuickBooks adapter exists yet, so the
-    Xero adapter serves it: the sandbox's tax rates stand in for the company's tax codes,
-    which is all the tax check reads."""
-    tenant = await connected_tenant(link)
-    hub = link.app.state.syncsvc.providers
-    hub.adapters["quickbooks"] = hub.adapters["xero"]
-    async with link.app.state.syncsvc.sessions() as session:
-        await session.execute(
-            update(Connection)
-            .where(Connection.tenant_id == uuid.UUID(tenant.id))
-            .values(provider="quickbooks")
-        )
-        await session.commit()
-    return tenant
-
-
 async def test_tax_codes_are_checked_against_the_organisations_tax_rates(link: Linked) -> None:
     (organisation,) = link.sandbox.xero.store.organisations.values()
     for rate in organisation.tax_rates:
         if rate["TaxType"] == "ZERORATED":
             rate["Status"] = "ARCHIVED"
-    tenant = await _connected_as_quickbooks(link)
+    tenant = await connected_tenant(link)
     refused = await link.service.put(
         "/v1/settings",
         json={
             "labour_income_account": "999",
-            "quickbooks": {"tax_codes": {"GST": "OUTPUT2", "ZERO": "ZERORATED", "EX": "NOPE"}},
+            "xero": {"tax_types": {"GST": "OUTPUT2", "ZERO": "ZERORATED", "EX": "NOPE"}},
         },
         headers=tenant.headers,
     )
@@ -344,18 +327,18 @@ async def test_tax_codes_are_checked_against_the_organisations_tax_rates(link: L
     errors = {e["field"]: e for e in refused.json()["errors"]}
     assert {field: e["code"] for field, e in errors.items()} == {
         "labour_income_account": "account_missing",
-        "quickbooks.tax_codes.ZERO": "tax_type_archived",
-        "quickbooks.tax_codes.EX": "tax_type_missing",
+        "xero.tax_types.ZERO": "tax_type_archived",
+        "xero.tax_types.EX": "tax_type_missing",
     }
-    assert "NOPE" in errors["quickbooks.tax_codes.EX"]["message"]
-    assert "ZERORATED" in errors["quickbooks.tax_codes.ZERO"]["message"]
+    assert "NOPE" in errors["xero.tax_types.EX"]["message"]
+    assert "ZERORATED" in errors["xero.tax_types.ZERO"]["message"]
     kept = (await link.service.get("/v1/settings", headers=tenant.headers)).json()
-    assert kept["quickbooks"]["tax_codes"] == {}
+    assert kept["xero"]["tax_types"] == {}
 
     good = await link.service.put(
         "/v1/settings",
-        json={"quickbooks": {"tax_codes": {"GST": "OUTPUT2", "EX": "EXEMPTOUTPUT"}}},
+        json={"xero": {"tax_types": {"GST": "OUTPUT2", "EX": "EXEMPTOUTPUT"}}},
         headers=tenant.headers,
     )
     assert good.status_code == 200, good.text
-    assert good.json()["quickbooks"]["tax_codes"] == {"GST": "OUTPUT2", "EX": "EXEMPTOUTPUT"}
+    assert good.json()["xero"]["tax_types"] == {"GST": "OUTPUT2", "EX": "EXEMPTOUTPUT"}

@@ -27,6 +27,7 @@ from syncsvc.settings.schemas import (
     Overrides,
     PaymentMethodOverride,
     SupplyOverride,
+    XeroSettings,
 )
 
 RATES = {"OUTPUT2": Decimal("15"), "NONE": Decimal("0")}
@@ -324,3 +325,16 @@ def test_a_line_without_tax_code_takes_its_accounts_tax_type_or_is_refused() -> 
             "inv-2",
             ctx(account_tax_types={"201": "OUTPUT2", "212": "OUTPUT2", "210": "OUTPUT2"}),
         )
+
+
+def test_the_hosts_tax_codes_are_mapped_to_xeros_tax_types() -> None:
+    settings = SETTINGS.model_copy(
+        update={"xero": XeroSettings(tax_types={"GST": "OUTPUT2", "FREE": "NONE"})}
+    )
+    lines = [
+        {"kind": "labour", "description": n, "quantity": "1", "unit_price": "10", "tax_code": code}
+        for n, code in (("a", "GST"), ("b", "FREE"), ("c", "EXEMPTOUTPUT"))
+    ]
+    host = Invoice(version=1, number="T-1", customer_id="c1", issue_date="2026-11-20", lines=lines)
+    body = invoice_plan(host, "t-1", ctx(settings)).body
+    assert [line["TaxType"] for line in body["LineItems"]] == ["OUTPUT2", "NONE", "EXEMPTOUTPUT"]

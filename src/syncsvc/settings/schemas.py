@@ -25,6 +25,14 @@ class DefaultTracking(Strict):
     option: Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
+class XeroSettings(Strict):
+    tax_types: dict[TaxCode, TaxCode] = Field(
+        default_factory=dict,
+        description="Host tax code -> Xero TaxType (e.g. `GST` -> `OUTPUT2`). A line's tax "
+        "code not listed here is sent to Xero as it is.",
+    )
+
+
 class QuickBooksSettings(Strict):
     tax_codes: dict[TaxCode, TaxCode] = Field(
         default_factory=dict, description="Host tax code -> QuickBooks TaxCode id."
@@ -63,6 +71,7 @@ class AccountSettings(Strict):
     invoice_status: Literal["approved", "draft"] = "approved"
     push_customer_updates: StrictBool = True
     default_tracking: list[DefaultTracking] = Field(default_factory=list, max_length=2)
+    xero: XeroSettings = Field(default_factory=XeroSettings)
     quickbooks: QuickBooksSettings = Field(default_factory=QuickBooksSettings)
 
 

@@ -3,10 +3,9 @@ not exist, is archived, or cannot take that kind of posting, and a tax code that
 or is not active, are refused together in one 422 naming each field and code. Without a
 connection nothing can be checked; the push then reports a missing account on the record.
 
-Which settings name the package's own tax codes: only a package's own block does (QuickBooks
-maps the host's tax codes to its TaxCode ids). A Xero line's tax code is already a Xero
-TaxType, so no setting names one for Xero; and a block for a package other than the connected
-one is never used with it, so it is not judged by it.
+Which settings name the package's own tax codes: only a package's own block does (`xero`
+maps the host's tax codes to Xero TaxTypes, `quickbooks` to QuickBooks TaxCode ids). A block
+for a package other than the connected one is never used with it, so it is not judged by it.
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ SETTINGS_POSTINGS = {
 }
 
 # Per package: the settings mapping whose values are that package's tax codes.
-TAX_CODE_MAPPINGS = {"quickbooks": ("quickbooks", "tax_codes")}
+TAX_CODE_MAPPINGS = {"xero": ("xero", "tax_types"), "quickbooks": ("quickbooks", "tax_codes")}
 
 
 def wanted_accounts(document: Mapping[str, object]) -> list[tuple[str, str | None, Posting]]:

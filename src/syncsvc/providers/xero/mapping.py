@@ -169,7 +169,9 @@ def _tracking(line: Line, settings: AccountSettings) -> list[Body]:
 def _tax_type(line: Line, account: str, amount_types: str, ctx: InvoiceContext) -> str | None:
     if amount_types == "NoTax":
         return NO_TAX
-    return line.tax_code or ctx.account_tax_types.get(account)
+    if line.tax_code:
+        return ctx.settings.xero.tax_types.get(line.tax_code, line.tax_code)
+    return ctx.account_tax_types.get(account)
 
 
 def _lines(
