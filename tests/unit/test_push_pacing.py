@@ -74,12 +74,20 @@ async def test_pause_holds_every_call() -> None:
         assert clock() == start + timedelta(seconds=42)
 
 
-async def test_day_limit_spent_refuses() -> None:
-    pacer, _ = budget()
+async def test_day_limit_spent_refuses_then_one_call_finds_out_an_hour_later() -> None:
+    pacer, clock = budget()
     pacer.observe({"x-daylimit-remaining": "0"})
+    with pytest.raises(DailyLimitReached) as refused:
+        async with pacer.slot():
+            pass
+    assert refused.value.resets_at == clock() + timedelta(hours=1)
+    clock.advance(minutes=59)
     with pytest.raises(DailyLimitReached):
         async with pacer.slot():
             pass
+    clock.advance(minutes=1)
+    async with pacer.slot():  # the provider's answer says whether the day has reset
+        pass
 
 
 async def test_headers_do_not_count_calls_the_provider_already_counted() -> None:

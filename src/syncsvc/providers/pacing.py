@@ -17,6 +17,7 @@ from syncsvc.kit.clock import Clock
 from syncsvc.providers.base import RateLimits
 
 MINUTE = timedelta(minutes=1)
+DAY_LIMIT_RECHECK = timedelta(hours=1)
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -38,6 +39,7 @@ class RateBudget:
         self._minute_remaining: tuple[int, datetime, int] | None = None
         self._started = 0  # calls started, ever: what came after an observation is known
         self._day_remaining: int | None = None
+        self._day_seen_at: datetime | None = None
         self._paused_until: datetime | None = None
         self.waited_seconds = 0.0
 
@@ -54,6 +56,7 @@ class RateBudget:
         day = _int(headers.get("x-daylimit-remaining"))
         if day is not None:
             self._day_remaining = day
+            self._day_seen_at = self.clock()
 
     def _wait_needed(self, now: datetime) -> float:
         """Seconds until a new call may start (0: now)."""
@@ -77,7 +80,13 @@ class RateBudget:
     async def slot(self) -> AsyncIterator[None]:
         """Hold one call's place: waits for a concurrency slot and the minute budget."""
         if self._day_remaining is not None and self._day_remaining <= 0:
-            raise DailyLimitReached(self.clock() + timedelta(hours=1))
+            # The header does not say when the day resets: wait an hour, then one call
+            # finds out (its answer, or its 429's Retry-After, tells the rest).
+            assert self._day_seen_at is not None
+            retry_at = self._day_seen_at + DAY_LIMIT_RECHECK
+            if self.clock() < retry_at:
+                raise DailyLimitReached(retry_at)
+            self._day_remaining = None
         concurrent = self.limits.concurrent
         async with self._released:
             while concurrent is not None and self._in_flight >= concurrent:
