@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from syncsvc.models import Connection, SyncRecord
 from syncsvc.models.enums import ConnectionStatus, SyncState
 
-LEASE = timedelta(seconds=60)
+# Longer than one batch can take, waits for the minute's call budget included (a batch may
+# wait up to a minute for it); a replica that dies frees its connections after this.
+LEASE = timedelta(minutes=5)
 
 
 async def connections_with_due_work(
