@@ -8,6 +8,7 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syncsvc.connections.tasks import refresh_idle_tokens
+from syncsvc.pull.poller import Poller
 from syncsvc.state import AppState
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,23 @@ def build_scheduler(state: AppState) -> AsyncIOScheduler:
         "interval",
         seconds=settings.push_interval_seconds,
         id="push",
+        max_instances=1,
+        coalesce=True,
+    )
+    # Each connection is polled every poll interval (with jitter, kept on the connection);
+    # the job looks for due ones more often than that, so none waits long past its time.
+    poller = Poller(
+        state.sessions,
+        state.providers,
+        state.clock,
+        interval=timedelta(seconds=settings.poll_interval_seconds),
+        owner=settings.worker_id,
+    )
+    scheduler.add_job(
+        poller.run_once,
+        "interval",
+        seconds=min(60.0, max(5.0, settings.poll_interval_seconds / 5)),
+        id="poll",
         max_instances=1,
         coalesce=True,
     )

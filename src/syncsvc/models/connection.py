@@ -34,6 +34,10 @@ class Connection(Base):
     # One worker pushes one connection at a time: it holds this lease and renews it.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # One poll of a connection at a time, across replicas; and when the next one is due.
+    poll_lease_owner: Mapped[str | None] = mapped_column(String(64))
+    poll_lease_expires_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

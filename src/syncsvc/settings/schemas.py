@@ -70,6 +70,10 @@ class AccountSettings(Strict):
     invoice_reference: Literal["job_number", "invoice_number"] = "job_number"
     invoice_status: Literal["approved", "draft"] = "approved"
     push_customer_updates: StrictBool = True
+    pull_customer_updates: StrictBool = Field(
+        default=True,
+        description="Contact changes made in the package come back as `customer.updated`.",
+    )
     default_tracking: list[DefaultTracking] = Field(default_factory=list, max_length=2)
     xero: XeroSettings = Field(default_factory=XeroSettings)
     quickbooks: QuickBooksSettings = Field(default_factory=QuickBooksSettings)

@@ -1,0 +1,172 @@
+"""All SQL of the pull engine: cursors, what was reported, the host records Xero ids map to,
+and the poll lease."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from syncsvc.db import dialect_insert
+from syncsvc.models import Connection, PullCursor, PulledDocument, SyncRecord
+from syncsvc.models.enums import ConnectionStatus, RecordKind
+
+POLL_LEASE = timedelta(minutes=5)
+
+
+class PullRepository:
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID, connection_id: int) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+        self.connection_id = connection_id
+
+    async def cursor(self, resource: str) -> datetime | None:
+        return await self.session.scalar(
+            select(PullCursor.position).where(
+                PullCursor.connection_id == self.connection_id, PullCursor.resource == resource
+            )
+        )
+
+    async def advance(self, resource: str, position: datetime, now: datetime) -> None:
+        """Move the cursor to `position`, never back."""
+        current = await self.cursor(resource)
+        if current is None:
+            self.session.add(
+                PullCursor(
+                    connection_id=self.connection_id,
+                    resource=resource,
+                    position=position,
+                    updated_at=now,
+                )
+            )
+        elif position > current:
+            await self.session.execute(
+                update(PullCursor)
+                .where(
+                    PullCursor.connection_id == self.connection_id,
+                    PullCursor.resource == resource,
+                )
+                .values(position=position, updated_at=now)
+            )
+
+    async def reported(self, resource: str, ids: Iterable[str]) -> dict[str, PulledDocument]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(
+            select(PulledDocument).where(
+                PulledDocument.connection_id == self.connection_id,
+                PulledDocument.resource == resource,
+                PulledDocument.provider_id.in_(wanted),
+            )
+        )
+        return {row.provider_id: row for row in rows}
+
+    async def remember(
+        self, resource: str, seen: dict[str, tuple[str, str]], now: datetime
+    ) -> None:
+        """`seen`: provider id -> (status, fingerprint), as now reported."""
+        if not seen:
+            return
+        insert = dialect_insert(self.session)
+        rows = [
+            {
+                "tenant_id": self.tenant_id,
+                "connection_id": self.connection_id,
+                "resource": resource,
+                "provider_id": provider_id,
+                "status": status,
+                "fingerprint": fingerprint,
+                "seen_at": now,
+            }
+            for provider_id, (status, fingerprint) in seen.items()
+        ]
+        statement = insert(PulledDocument).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=["connection_id", "resource", "provider_id"],
+            set_={
+                "status": statement.excluded.status,
+                "fingerprint": statement.excluded.fingerprint,
+                "seen_at": statement.excluded.seen_at,
+            },
+        )
+        await self.session.execute(statement)
+
+    async def records_by_provider_id(
+        self, kind: RecordKind, provider_ids: Iterable[str]
+    ) -> dict[str, SyncRecord]:
+        """The tenant's host records of `kind` that are these provider documents."""
+        wanted = list(set(provider_ids))
+        if not wanted:
+            return {}
+        rows = await self.session.scalars(
+            select(SyncRecord).where(
+                SyncRecord.tenant_id == self.tenant_id,
+                SyncRecord.kind == kind.value,
+                SyncRecord.provider_id.in_(wanted),
+            )
+        )
+        return {str(row.provider_id): row for row in rows}
+
+    async def payments_on(self, invoice_host_ids: Iterable[str]) -> list[SyncRecord]:
+        """The host's own payments on these invoices (to tell an echo from news)."""
+        wanted = list(set(invoice_host_ids))
+        if not wanted:
+            return []
+        rows = await self.session.scalars(
+            select(SyncRecord).where(
+                SyncRecord.tenant_id == self.tenant_id,
+                SyncRecord.kind == RecordKind.PAYMENT.value,
+                SyncRecord.deleted.is_(False),
+                SyncRecord.provider_id.is_not(None),
+                SyncRecord.payload["invoice_id"].as_string().in_(wanted),
+            )
+        )
+        return list(rows)
+
+
+async def connections_to_poll(session: AsyncSession, now: datetime) -> list[int]:
+    statement = (
+        select(Connection.id)
+        .where(
+            Connection.status == ConnectionStatus.ACTIVE.value,
+            or_(Connection.paused_until.is_(None), Connection.paused_until <= now),
+            or_(Connection.next_poll_at.is_(None), Connection.next_poll_at <= now),
+            or_(
+                Connection.poll_lease_expires_at.is_(None), Connection.poll_lease_expires_at <= now
+            ),
+        )
+        .order_by(Connection.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def take_poll_lease(
+    session: AsyncSession, connection_id: int, owner: str, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(Connection)
+        .where(
+            Connection.id == connection_id,
+            or_(
+                Connection.poll_lease_owner.is_(None),
+                Connection.poll_lease_owner == owner,
+                Connection.poll_lease_expires_at <= now,
+            ),
+        )
+        .values(poll_lease_owner=owner, poll_lease_expires_at=now + POLL_LEASE)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def release_poll_lease(
+    session: AsyncSession, connection_id: int, owner: str, next_poll_at: datetime
+) -> None:
+    await session.execute(
+        update(Connection)
+        .where(Connection.id == connection_id, Connection.poll_lease_owner == owner)
+        .values(poll_lease_owner=None, poll_lease_expires_at=None, next_poll_at=next_poll_at)
+    )
