@@ -1,4 +1,5 @@
-"""Pull engine: what was reported of each provider document; a poll lease per connection.
+"""Pull engine: what was reported of each provider document; provider webhook events (to
+recognise repeats); a poll lease per connection.
 
 Revision ID: 0004
 Revises: 0003
@@ -36,6 +37,17 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("connection_id", "resource", "provider_id"),
     )
+    op.create_table(
+        "provider_notifications",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+        sa.Column("provider", sa.String(20), nullable=False),
+        sa.Column("event_key", sa.String(64), nullable=False),
+        sa.Column("organisation_id", sa.String(100), nullable=False),
+        sa.Column("category", sa.String(30), nullable=False),
+        sa.Column("resource_id", sa.String(100), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("provider", "event_key"),
+    )
     with op.batch_alter_table("connections") as batch:
         batch.add_column(sa.Column("poll_lease_owner", sa.String(64), nullable=True))
         batch.add_column(
@@ -49,4 +61,5 @@ def downgrade() -> None:
         batch.drop_column("next_poll_at")
         batch.drop_column("poll_lease_expires_at")
         batch.drop_column("poll_lease_owner")
+    op.drop_table("provider_notifications")
     op.drop_table("pulled_documents")

@@ -24,6 +24,7 @@ from syncsvc.metrics.endpoints import router as metrics_router
 from syncsvc.metrics.registry import RequestCounter
 from syncsvc.problems import BodySizeLimit, install_problem_handlers
 from syncsvc.providers.pacing import Sleep
+from syncsvc.pull.endpoints import router as provider_webhooks_router
 from syncsvc.push.wakeup import listen_for_work, run_push_loop
 from syncsvc.push.worker import PushWorker
 from syncsvc.records.endpoints import router as records_router
@@ -122,6 +123,7 @@ def create_app(
         settings_router,
         events_router,
         metrics_router,
+        provider_webhooks_router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)

@@ -11,12 +11,15 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from syncsvc.app import create_app
 from syncsvc.config import WorkerSettings
 from syncsvc.kit.clock import FrozenClock
 from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox
 from tests.conftest import SANDBOX_URL, SERVICE_URL, TenantHandle, create_tenant, make_settings
+
+WEBHOOK_KEY = "sandbox-webhook-key"
 
 
 @dataclass
@@ -51,12 +54,22 @@ async def linked(
         sandbox.config.clock.advance(seconds)
 
     settings = make_settings(database_url, data_dir, sandbox_url=SANDBOX_URL)
+    settings = replace(
+        settings,
+        providers=settings.providers.model_copy(
+            update={"xero_webhook_key": SecretStr(WEBHOOK_KEY)}
+        ),
+    )
     if worker:
         settings = replace(
             settings, worker=WorkerSettings(worker_enabled=True, push_interval_seconds=3600)
         )
     app = create_app(settings, clock=clock, migrate=False, http_transport=transport, sleep=sleep)
     service_transport = httpx.ASGITransport(app=app)
+    # Xero's webhooks reach the service as they would over the network.
+    sandbox.xero.webhooks.transport = service_transport
+    sandbox.xero.webhooks.url = f"{SERVICE_URL}/webhooks/xero"
+    sandbox.xero.webhooks.key = WEBHOOK_KEY
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=service_transport, base_url=SERVICE_URL) as service,

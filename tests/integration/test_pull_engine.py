@@ -3,6 +3,7 @@ events, once each; the service's own writes are not echoed; the rest of Xero is 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from syncsvc.kit.signatures import hmac_sha256_base64
 from syncsvc.pull.poller import Poller
 from syncsvc.push.worker import PushWorker
 from tests.conftest import TenantHandle
 from tests.factories import customer, invoice, payment
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import WEBHOOK_KEY, Linked, connected_tenant, linked
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = {
@@ -182,3 +184,48 @@ async def test_documents_the_service_did_not_create_are_left_alone(link: Linked)
         "/xero/_control/invoices/XERO-9/payments", json={"amount": "57.50", "date": "2026-11-24"}
     )
     assert await made.poll() == []
+
+
+async def test_a_webhook_triggers_the_poll_at_once(link: Linked) -> None:
+    made = await scene(link)
+    await made.poll()
+    link.advance(60)
+    await link.browser.post(
+        "/xero/_control/invoices/INV-1001/payments", json={"amount": "267.38", "date": "2026-11-24"}
+    )
+    # No time passes and no poll is due: only the webhook can bring the news.
+    flushed = (await link.browser.post("/xero/_control/webhooks/flush")).json()
+    assert [d["status"] for d in flushed["deliveries"]] == [200]
+    events = await made.new_events()
+    assert [e["type"] for e in events] == ["payment.received", "invoice.paid"]
+
+
+async def test_webhook_signatures_and_repeats(link: Linked) -> None:
+    made = await scene(link)
+    check = (await link.browser.post("/xero/_control/webhooks/intent")).json()
+    assert check["passed"], check  # 200 for the right signature, 401 for a wrong one
+
+    organisation_id = next(iter(link.sandbox.xero.store.organisations))
+    event = {
+        "resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/x",
+        "resourceId": "x",
+        "eventDateUtc": "2026-11-23T09:00:00.000",
+        "eventType": "UPDATE",
+        "eventCategory": "INVOICE",
+        "tenantId": organisation_id,
+        "tenantType": "ORGANISATION",
+    }
+    body = json.dumps({"events": [event], "firstEventSequence": 1, "lastEventSequence": 1})
+    good = hmac_sha256_base64(WEBHOOK_KEY.encode(), body.encode())
+    before = await made.calls()
+    forged = await link.service.post(
+        "/webhooks/xero", content=body, headers={"x-xero-signature": good[:-4] + "AAA="}
+    )
+    assert forged.status_code == 401
+    assert await made.calls() == before  # nothing polled
+    for _ in range(2):
+        answer = await link.service.post(
+            "/webhooks/xero", content=body, headers={"x-xero-signature": good}
+        )
+        assert answer.status_code == 200
+    assert await made.calls() == before + 2  # one targeted poll: payments and invoices

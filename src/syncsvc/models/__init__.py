@@ -3,7 +3,7 @@
 from syncsvc.models.base import Base
 from syncsvc.models.connection import Connection, OAuthState, PullCursor
 from syncsvc.models.event import Event
-from syncsvc.models.pull import PulledDocument
+from syncsvc.models.pull import ProviderNotification, PulledDocument
 from syncsvc.models.record import SyncRecord
 from syncsvc.models.settings import AccountOverride, TenantSettings
 from syncsvc.models.tenant import ApiKey, Tenant
@@ -15,6 +15,7 @@ __all__ = [
     "Connection",
     "Event",
     "OAuthState",
+    "ProviderNotification",
     "PullCursor",
     "PulledDocument",
     "SyncRecord",

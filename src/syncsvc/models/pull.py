@@ -24,3 +24,18 @@ class PulledDocument(Base):
     status: Mapped[str] = mapped_column(String(30))
     fingerprint: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime]
+
+
+class ProviderNotification(Base):
+    """A provider's webhook event, kept so a repeated delivery is recognised and ignored."""
+
+    __tablename__ = "provider_notifications"
+    __table_args__ = (UniqueConstraint("provider", "event_key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_key: Mapped[str] = mapped_column(String(64))
+    organisation_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(30))
+    resource_id: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime]

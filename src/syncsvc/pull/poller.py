@@ -90,8 +90,9 @@ class Poller:
             raised += (await self.poll(connection_id)).events
         return raised
 
-    async def poll(self, connection_id: int) -> PollResult:
-        """One poll of one connection, unless another is under way (on any replica)."""
+    async def poll(self, connection_id: int, resources: tuple[str, ...] = RESOURCES) -> PollResult:
+        """One poll of one connection (of `resources`: a webhook's targeted poll reads only
+        what its events name), unless another is under way on any replica."""
         async with transaction(self.sessions) as session:
             if not await take_poll_lease(session, connection_id, self.owner, self.clock()):
                 return PollResult(0, 0)
@@ -100,7 +101,7 @@ class Poller:
             tenant_id, connected_at = connection.tenant_id, connection.created_at
         result = PollResult(0, 0)
         try:
-            result = await self._poll(connection_id, tenant_id, connected_at)
+            result = await self._poll(connection_id, tenant_id, connected_at, resources)
         finally:
             # Spread the next polls of many connections over the interval.
             jitter = self.interval * self.rng.uniform(-0.1, 0.1)
@@ -111,7 +112,11 @@ class Poller:
         return result
 
     async def _poll(
-        self, connection_id: int, tenant_id: uuid.UUID, connected_at: datetime
+        self,
+        connection_id: int,
+        tenant_id: uuid.UUID,
+        connected_at: datetime,
+        resources: tuple[str, ...],
     ) -> PollResult:
         try:
             active = await self.hub.tokens.active(tenant_id)
@@ -126,7 +131,7 @@ class Poller:
             settings = await SettingsService(session, tenant_id, self.clock).account_settings()
         calls = raised = 0
         try:
-            for resource in RESOURCES:
+            for resource in resources:
                 if resource == "Contacts" and not settings.pull_customer_updates:
                     continue
                 began = self.clock()
