@@ -16,6 +16,7 @@ from syncsvc.connections.endpoints import router as connection_router
 from syncsvc.connections.hub import ProviderHub
 from syncsvc.db import create_engine, session_factory, upgrade_to_head_async
 from syncsvc.events.endpoints import router as events_router
+from syncsvc.events.webhook_endpoints import router as webhook_router
 from syncsvc.health.endpoints import router as health_router
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
@@ -51,10 +52,12 @@ def create_app(
     migrate: bool | None = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
     sleep: Sleep | None = None,
+    host_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build the app. `migrate` defaults to on for the embedded SQLite database only:
     on Postgres, run `syncsvc migrate` once per release instead of from every replica.
-    `http_transport` carries every call to the accounting packages (tests: the sandbox)."""
+    `http_transport` carries every call to the accounting packages (tests: the sandbox);
+    `host_transport` every delivery to the host's webhook (tests: a receiver)."""
     settings = settings or Settings.from_env()
     run_migrations = settings.uses_embedded_database if migrate is None else migrate
 
@@ -79,6 +82,7 @@ def create_app(
             clock=clock,
             api_keys=ApiKeyCache(settings.security.api_key_cache_seconds),
             requests=request_counter,
+            host_http=httpx.AsyncClient(transport=host_transport, timeout=10.0),
         )
         scheduler = build_scheduler(app.state.syncsvc) if settings.worker.worker_enabled else None
         background: list[asyncio.Task[None]] = []
@@ -102,6 +106,8 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await providers.aclose()
+            if app.state.syncsvc.host_http is not None:
+                await app.state.syncsvc.host_http.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -122,6 +128,7 @@ def create_app(
         records_router,
         settings_router,
         events_router,
+        webhook_router,
         metrics_router,
         provider_webhooks_router,
     ):

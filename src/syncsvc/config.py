@@ -89,6 +89,7 @@ class WorkerSettings(BaseSettings):
     worker_id: str | None = None
     push_interval_seconds: float = 30.0
     poll_interval_seconds: float = 300.0
+    delivery_interval_seconds: float = 5.0
     token_refresh_interval_seconds: float = 3600.0
     event_retention_days: int = 30
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syncsvc.connections.tasks import refresh_idle_tokens
+from syncsvc.events.delivery import EventDeliverer
+from syncsvc.events.retention import drop_expired
 from syncsvc.pull.poller import Poller
 from syncsvc.state import AppState
 
@@ -41,6 +43,25 @@ def build_scheduler(state: AppState) -> AsyncIOScheduler:
         "interval",
         seconds=min(60.0, max(5.0, settings.poll_interval_seconds / 5)),
         id="poll",
+        max_instances=1,
+        coalesce=True,
+    )
+    if state.host_http is not None:
+        deliverer = EventDeliverer(state.sessions, state.cipher, state.host_http, state.clock)
+        scheduler.add_job(
+            deliverer.run_once,
+            "interval",
+            seconds=settings.delivery_interval_seconds,
+            id="deliver-events",
+            max_instances=1,
+            coalesce=True,
+        )
+    scheduler.add_job(
+        drop_expired,
+        "interval",
+        args=[state.sessions, state.clock, timedelta(days=settings.event_retention_days)],
+        hours=1,
+        id="drop-expired-events",
         max_instances=1,
         coalesce=True,
     )

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,6 +31,8 @@ class AppState:
     api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
     requests: RequestCounter = field(default_factory=RequestCounter)
     push_wakeup: PushWakeup = field(default_factory=PushWakeup)
+    # Calls to the host's own webhook URLs (kept apart from calls to the packages).
+    host_http: httpx.AsyncClient | None = None
 
 
 def get_app_state(request: Request) -> AppState:

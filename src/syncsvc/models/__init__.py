@@ -7,6 +7,7 @@ from syncsvc.models.pull import ProviderNotification, PulledDocument
 from syncsvc.models.record import SyncRecord
 from syncsvc.models.settings import AccountOverride, TenantSettings
 from syncsvc.models.tenant import ApiKey, Tenant
+from syncsvc.models.webhook import HostWebhook, WebhookDelivery
 
 __all__ = [
     "AccountOverride",
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Connection",
     "Event",
+    "HostWebhook",
     "OAuthState",
     "ProviderNotification",
     "PullCursor",
@@ -21,4 +23,5 @@ __all__ = [
     "SyncRecord",
     "Tenant",
     "TenantSettings",
+    "WebhookDelivery",
 ]
