@@ -51,6 +51,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from syncsvc.demo import run_demo
+
+    return asyncio.run(run_demo(args.host, args.port, once=args.once))
+
+
 def _auto_consent(args: argparse.Namespace) -> bool:
     flag = os.environ.get("SYNCSVC_SANDBOX_AUTO_CONSENT", "").strip().lower()
     return bool(args.auto_consent) or flag in {"1", "true", "yes"}
@@ -160,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --sandbox: consent is given at once (or SYNCSVC_SANDBOX_AUTO_CONSENT=1)",
     )
     serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser(
+        "demo",
+        help="the whole loop on this machine: serve with the Xero sandbox, connect, push, pay, "
+        "pull; then keep serving",
+        description="Serve on the embedded SQLite database with the Xero sandbox beside it; "
+        "create a tenant, connect it through OAuth, set its accounts, send customers, "
+        "invoices, a payment and a credit note, pay an invoice in Xero, and print what came "
+        "back. Then keep serving, or exit with --once.",
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    demo.add_argument("--port", type=int, default=8000, help="port to listen on")
+    demo.add_argument("--once", action="store_true", help="exit after the walk-through")
+    demo.set_defaults(handler=_demo)
 
     sandbox = commands.add_parser(
         "sandbox",

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +14,7 @@ import pytest
 
 from syncsvc.cli import build_parser, main
 
+CLI = "import sys; from syncsvc.cli import main; sys.exit(main(sys.argv[1:]))"
 COMMANDS = [
     ["serve"],
     ["sandbox"],
@@ -18,6 +23,7 @@ COMMANDS = [
     ["tenants", "create"],
     ["keygen"],
     ["openapi"],
+    ["demo"],
 ]
 
 
@@ -53,3 +59,26 @@ def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["keygen"]) == 0
     key = capsys.readouterr().out.strip()
     assert TokenCipher([key]).decrypt(TokenCipher([key]).encrypt(b"x")) == b"x"
+
+
+def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path) -> None:
+    """The README's first command, as a new user runs it: nothing configured, a fresh
+    directory, the embedded database; it pushes, a payment comes back, and it exits 0."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCSVC_")}
+    done = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-c", CLI, "demo", "--once", "--port", str(port)],
+        cwd=tmp_path,
+        env={**env, "SYNCSVC_LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "customers 3, invoices 4, payments 1, credit notes 1" in done.stdout
+    assert "payment.received: invoice_id inv-3, amount 465.75" in done.stdout
+    assert "invoice.paid: invoice_id inv-3" in done.stdout
+    assert (tmp_path / "data" / "syncsvc.db").exists()
