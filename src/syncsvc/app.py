@@ -18,6 +18,7 @@ from syncsvc.db import create_engine, session_factory, upgrade_to_head_async
 from syncsvc.events.endpoints import router as events_router
 from syncsvc.events.webhook_endpoints import router as webhook_router
 from syncsvc.health.endpoints import router as health_router
+from syncsvc.imports.endpoints import router as imports_router
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.metrics.endpoints import RequestMetrics
@@ -129,6 +130,7 @@ def create_app(
         settings_router,
         events_router,
         webhook_router,
+        imports_router,
         metrics_router,
         provider_webhooks_router,
     ):

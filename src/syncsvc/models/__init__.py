@@ -2,6 +2,7 @@
 
 from syncsvc.models.base import Base
 from syncsvc.models.connection import Connection, OAuthState, PullCursor
+from syncsvc.models.customer_import import CustomerImport
 from syncsvc.models.event import Event
 from syncsvc.models.pull import ProviderNotification, PulledDocument
 from syncsvc.models.record import SyncRecord
@@ -14,6 +15,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Connection",
+    "CustomerImport",
     "Event",
     "HostWebhook",
     "OAuthState",

@@ -7,6 +7,7 @@ an offset that is `+0000` for UTC values); dates are such a timestamp at midnigh
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -61,4 +62,19 @@ async def changed_since(
         documents += found
         if len(found) < PAGE_SIZE:
             return documents
+        page += 1
+
+
+async def pages(
+    client: XeroClient, resource: str, params: dict[str, str] | None = None
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every document of `resource`, a page of 1,000 at a time."""
+    page = 1
+    while True:
+        query = {**(params or {}), "page": str(page), "pageSize": str(PAGE_SIZE)}
+        answer = await client.get(resource, params=query)
+        found = list(answer.get(resource) or [])
+        yield found
+        if len(found) < PAGE_SIZE:
+            return
         page += 1
