@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_webhook_deliveries_tenant_id_id", "webhook_deliveries", ["tenant_id", "id"]
-    )
+    op.create_index("ix_webhook_deliveries_tenant_id_id", "webhook_deliveries", ["tenant_id", "id"])
 
 
 def downgrade() -> None:

@@ -29,6 +29,7 @@ from syncsvc.providers.pacing import Sleep
 from syncsvc.pull.endpoints import router as provider_webhooks_router
 from syncsvc.push.wakeup import listen_for_work, run_push_loop
 from syncsvc.push.worker import PushWorker
+from syncsvc.reconciliation.endpoints import router as reconciliation_router
 from syncsvc.records.endpoints import router as records_router
 from syncsvc.scheduler import build_scheduler
 from syncsvc.settings.endpoints import router as settings_router
@@ -131,6 +132,7 @@ def create_app(
         events_router,
         webhook_router,
         imports_router,
+        reconciliation_router,
         metrics_router,
         provider_webhooks_router,
     ):

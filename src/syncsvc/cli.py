@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -49,6 +50,12 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
     )
     return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from syncsvc.reconciliation.cli import reconcile
+
+    return asyncio.run(reconcile(args.tenant, args.date_from, args.date_to, args.fix))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -180,6 +187,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000, help="port to listen on")
     demo.add_argument("--once", action="store_true", help="exit after the walk-through")
     demo.set_defaults(handler=_demo)
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="a tenant's invoices in a date range against the accounting package",
+        description="Compare the tenant's invoices issued in the range with Xero's copies "
+        "(missing, different, payments on one side only) and print the summary; --fix pushes "
+        "again what it can and says why not for the rest.",
+    )
+    reconcile.add_argument("--tenant", required=True, help="the tenant's id")
+    reconcile.add_argument(
+        "--from", dest="date_from", required=True, type=date.fromisoformat, help="YYYY-MM-DD"
+    )
+    reconcile.add_argument(
+        "--to", dest="date_to", required=True, type=date.fromisoformat, help="YYYY-MM-DD"
+    )
+    reconcile.add_argument("--fix", action="store_true", help="repair what can be repaired")
+    reconcile.set_defaults(handler=_reconcile)
 
     sandbox = commands.add_parser(
         "sandbox",

@@ -24,6 +24,7 @@ COMMANDS = [
     ["keygen"],
     ["openapi"],
     ["demo"],
+    ["reconcile"],
 ]
 
 
@@ -82,3 +83,23 @@ def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path) -> No
     assert "payment.received: invoice_id inv-3, amount 465.75" in done.stdout
     assert "invoice.paid: invoice_id inv-3" in done.stdout
     assert (tmp_path / "data" / "syncsvc.db").exists()
+
+
+def test_reconcile_names_what_is_wrong(
+    fresh_database: Callable[[], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SYNCSVC_DATABASE_URL", fresh_database())
+    monkeypatch.setenv("SYNCSVC_DATA_DIR", str(tmp_path))
+    assert main(["migrate"]) == 0
+    capsys.readouterr()
+    assert main(["tenants", "create", "Acme"]) == 0
+    tenant_id = json.loads(capsys.readouterr().out)["id"]
+    window = ["--from", "2026-11-01", "--to", "2026-11-30"]
+    assert main(["reconcile", "--tenant", "not-an-id", *window]) == 2
+    assert "is not a tenant id" in capsys.readouterr().err
+    # Known tenant, never connected: the report fails and says why.
+    assert main(["reconcile", "--tenant", tenant_id, *window]) == 1
+    assert "not connected to an accounting package" in capsys.readouterr().err

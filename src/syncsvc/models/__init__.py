@@ -5,6 +5,7 @@ from syncsvc.models.connection import Connection, OAuthState, PullCursor
 from syncsvc.models.customer_import import CustomerImport
 from syncsvc.models.event import Event
 from syncsvc.models.pull import ProviderNotification, PulledDocument
+from syncsvc.models.reconciliation import Reconciliation
 from syncsvc.models.record import SyncRecord
 from syncsvc.models.settings import AccountOverride, TenantSettings
 from syncsvc.models.tenant import ApiKey, Tenant
@@ -22,6 +23,7 @@ __all__ = [
     "ProviderNotification",
     "PullCursor",
     "PulledDocument",
+    "Reconciliation",
     "SyncRecord",
     "Tenant",
     "TenantSettings",

@@ -142,9 +142,7 @@ class Poller:
                 since = (cursor or connected_at) - OVERLAP
                 documents = await changed_since(client, resource, since)
                 calls += 1 + len(documents) // 1000
-                raised += await self._take_in(
-                    tenant_id, connection_id, resource, documents, began, cursor
-                )
+                raised += await self._take_in(tenant_id, connection_id, resource, documents, began)
         except (RateLimited, DailyLimitReached, Transient, NeedsReauth) as exc:
             # What was read is kept; the rest waits for the next poll.
             log.warning(
@@ -160,7 +158,6 @@ class Poller:
         resource: str,
         documents: list[dict[str, Any]],
         began: datetime,
-        cursor: datetime | None,
     ) -> int:
         """Turn one resource's changes into events, remember them and move the cursor, in
         one transaction: a crash re-reads them, and what was reported stays reported."""
@@ -181,10 +178,11 @@ class Poller:
                 (moment for d in documents if (moment := parse_datetime(d.get("UpdatedDateUTC")))),
                 default=None,
             )
-            if newest is not None:
-                await repository.advance(resource, min(newest, began), now)
-            elif cursor is None:
-                await repository.advance(resource, began - OVERLAP, now)
+            # Everything changed before the read began (less the overlap, for clock skew and
+            # writes still landing) has been read: the cursor goes that far, or to the newest
+            # change seen, never past the read's start.
+            position = began - OVERLAP if newest is None else max(newest, began - OVERLAP)
+            await repository.advance(resource, min(position, began), now)
         return len(sighting.events)
 
 

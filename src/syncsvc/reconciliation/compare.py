@@ -1,0 +1,135 @@
+"""The host's invoices and payments against Xero's copies: pure functions, no I/O.
+
+An invoice is `ok`, `missing` (never reached Xero), `different` (total, status or contact:
+each field with both values), or `payments_differ` (payments on one side only, by amount and
+date). Xero documents this service did not create are never looked at: rows start from the
+host's records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from syncsvc.providers.xero.reads import parse_date
+
+# What Xero's status should be for each host status.
+EXPECTED_STATUS = {
+    "approved": {"AUTHORISED", "PAID"},
+    "draft": {"DRAFT", "SUBMITTED"},
+    "void": {"VOIDED", "DELETED"},
+}
+
+
+@dataclass(frozen=True)
+class HostInvoice:
+    host_id: str
+    number: str
+    status: str  # approved, draft, void
+    total: Decimal | None
+    issue_date: str
+    provider_id: str | None
+    contact_id: str | None  # the Xero contact its customer is linked to
+    sync_state: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class HostPayment:
+    host_id: str
+    invoice_host_id: str
+    amount: Decimal
+    date: str
+    provider_id: str | None
+
+
+@dataclass
+class Row:
+    host_id: str
+    number: str
+    outcome: str  # ok, missing, different, payments_differ
+    provider_id: str | None = None
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    payments_missing_in_xero: list[dict[str, Any]] = field(default_factory=list)
+    payments_missing_in_host: list[dict[str, Any]] = field(default_factory=list)
+    fix: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "host_id": self.host_id,
+            "number": self.number,
+            "outcome": self.outcome,
+            "provider_id": self.provider_id,
+            "differences": self.differences,
+            "payments_missing_in_xero": self.payments_missing_in_xero,
+            "payments_missing_in_host": self.payments_missing_in_host,
+            "fix": self.fix,
+        }
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
+
+
+def compare_invoice(
+    host: HostInvoice,
+    xero: dict[str, Any] | None,
+    payments: list[HostPayment],
+    pushed_payment_ids: set[str],
+) -> Row:
+    """`pushed_payment_ids`: every Xero payment this service pushed (a Xero payment on the
+    invoice that is not among them was made in Xero)."""
+    if xero is None:
+        if host.status == "void":
+            return Row(host.host_id, host.number, "ok")  # void, and Xero never had it
+        return Row(host.host_id, host.number, "missing")
+    row = Row(host.host_id, host.number, "ok", provider_id=str(xero.get("InvoiceID")))
+    status = str(xero.get("Status"))
+    if status not in EXPECTED_STATUS.get(host.status, set()):
+        row.differences.append({"field": "status", "host": host.status, "xero": status})
+    if host.status != "void":
+        xero_total = _money(xero.get("Total"))
+        if host.total is not None and xero_total != _money(host.total):
+            row.differences.append(
+                {"field": "total", "host": str(_money(host.total)), "xero": str(xero_total)}
+            )
+        contact = str((xero.get("Contact") or {}).get("ContactID") or "")
+        if host.contact_id and contact != host.contact_id:
+            row.differences.append(
+                {"field": "contact", "host": host.contact_id, "xero": contact or None}
+            )
+    if row.differences:
+        row.outcome = "different"
+        return row
+    live = [p for p in xero.get("Payments") or [] if p.get("Status", "AUTHORISED") != "DELETED"]
+    in_xero = {str(p.get("PaymentID")): p for p in live}
+    for payment in payments:
+        if payment.provider_id and payment.provider_id in in_xero:
+            continue
+        row.payments_missing_in_xero.append(
+            {"payment_id": payment.host_id, "amount": str(payment.amount), "date": payment.date}
+        )
+    host_ids = {p.provider_id for p in payments if p.provider_id}
+    for payment_id, payment in in_xero.items():
+        if payment_id in host_ids or payment_id in pushed_payment_ids:
+            continue
+        paid_on = parse_date(payment.get("Date"))
+        row.payments_missing_in_host.append(
+            {
+                "provider_payment_id": payment_id,
+                "amount": str(_money(payment.get("Amount"))),
+                "date": paid_on.isoformat() if paid_on else None,
+            }
+        )
+    if row.payments_missing_in_xero or row.payments_missing_in_host:
+        row.outcome = "payments_differ"
+    return row
+
+
+def summary(rows: list[Row]) -> dict[str, int]:
+    counts = {"invoices": len(rows), "ok": 0, "missing": 0, "different": 0, "payments_differ": 0}
+    for row in rows:
+        counts[row.outcome] += 1
+    counts["unfixable"] = sum(1 for r in rows if r.fix and r.fix.get("result") == "not fixed")
+    return counts

@@ -1,0 +1,169 @@
+"""`POST /v1/reconciliations` and `GET /v1/reconciliations/{id}` (JSON, or `?format=csv`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.background import BackgroundTask
+
+from syncsvc.models import Reconciliation
+from syncsvc.problems import Problem, ProblemError
+from syncsvc.reconciliation.runner import run_reconciliation
+from syncsvc.state import AppStateDep, SessionDep
+from syncsvc.tenants.auth import TenantId
+
+router = APIRouter(prefix="/v1/reconciliations", tags=["reconciliation"])
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem},
+    404: {"model": Problem},
+    422: {"model": Problem},
+}
+MAX_DAYS = 400
+
+
+class ReconciliationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    date_from: date = Field(alias="from", description="First issue date in the range.")
+    date_to: date = Field(alias="to", description="Last issue date in the range.")
+    fix: bool = Field(
+        default=False,
+        description="Push again what is missing or different, push host payments Xero lacks, "
+        "and send Xero's payments the host lacks as `payment.received`.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReconciliationIn:
+        if self.date_to < self.date_from:
+            raise ValueError("`to` must not be before `from`")
+        if (self.date_to - self.date_from).days > MAX_DAYS:
+            raise ValueError(f"at most {MAX_DAYS} days at once")
+        return self
+
+
+class ReconciliationOut(BaseModel):
+    id: uuid.UUID
+    status: str = Field(description="`running`, `done` or `failed`.")
+    date_from: date = Field(serialization_alias="from")
+    date_to: date = Field(serialization_alias="to")
+    fix: bool
+    summary: dict[str, int] | None = Field(description="Counts by outcome (first).")
+    progress: dict[str, Any]
+    calls: int = Field(description="Calls made to the accounting package to read it.")
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    rows: list[dict[str, Any]] | None = Field(
+        description="One per host invoice in the range: `ok`, `missing`, `different` (with "
+        "each field's two values), `payments_differ`; with `fix`, what the fix did or why not."
+    )
+
+
+def _out(job: Reconciliation) -> ReconciliationOut:
+    return ReconciliationOut(
+        id=job.id,
+        status=job.status,
+        date_from=job.date_from,
+        date_to=job.date_to,
+        fix=job.fix,
+        summary=job.summary,
+        progress=job.progress,
+        calls=job.calls,
+        error=job.error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        rows=job.rows,
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=ReconciliationOut,
+    responses=_PROBLEMS,
+    summary="Reconcile the host's invoices in a date range against Xero (in the background)",
+)
+async def post_reconciliation(
+    body: ReconciliationIn, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+) -> JSONResponse:
+    job = Reconciliation(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        kind="invoices",
+        date_from=body.date_from,
+        date_to=body.date_to,
+        fix=body.fix,
+        status="running",
+        progress={},
+        calls=0,
+        created_at=state.clock(),
+    )
+    session.add(job)
+    await session.flush()
+    task = BackgroundTask(run_reconciliation, state.sessions, state.providers, state.clock, job.id)
+    return JSONResponse(
+        _out(job).model_dump(mode="json", by_alias=True),
+        status_code=202,
+        headers={"Location": f"/v1/reconciliations/{job.id}"},
+        background=task,
+    )
+
+
+@router.get(
+    "/{reconciliation_id}",
+    response_model=ReconciliationOut,
+    responses={**_PROBLEMS, 200: {"content": {"text/csv": {}}}},
+    summary="A reconciliation: summary counts first, then rows (`?format=csv` for a sheet)",
+)
+async def get_reconciliation(
+    reconciliation_id: uuid.UUID,
+    tenant_id: TenantId,
+    session: SessionDep,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    job = await session.get(Reconciliation, reconciliation_id)
+    if job is None or job.tenant_id != tenant_id:
+        raise ProblemError(404, "Not found", f"No reconciliation {reconciliation_id}.")
+    if format == "csv":
+        return Response(_csv(job), media_type="text/csv")
+    return JSONResponse(_out(job).model_dump(mode="json", by_alias=True))
+
+
+def _csv(job: Reconciliation) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["host_id", "number", "outcome", "xero_id", "differences", "payments", "fix", "what_to_do"]
+    )
+    for row in job.rows or []:
+        differences = "; ".join(
+            f"{d['field']}: host {d['host']}, Xero {d['xero']}" for d in row["differences"]
+        )
+        payments = "; ".join(
+            [f"not in Xero: {p['amount']} on {p['date']}" for p in row["payments_missing_in_xero"]]
+            + [
+                f"not in host: {p['amount']} on {p['date']}"
+                for p in row["payments_missing_in_host"]
+            ]
+        )
+        fix = row.get("fix") or {}
+        writer.writerow(
+            [
+                row["host_id"],
+                row["number"],
+                row["outcome"],
+                row["provider_id"] or "",
+                differences,
+                payments,
+                fix.get("result", ""),
+                fix.get("what_to_do") or fix.get("reason") or "",
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,345 @@
+"""Running a reconciliation from the service's stored copy of the host's records: Xero read in
+pages of 1,000 (never one call per invoice) within the organisation's call budget; with `fix`,
+what differs is pushed again at once and payments are moved across, and each row says what
+the fix did — or, with Xero's own words, why it could not."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from syncsvc.connections.hub import ProviderHub
+from syncsvc.connections.token_store import NotConnected
+from syncsvc.db import transaction
+from syncsvc.events.repository import EventRepository
+from syncsvc.events.schemas import EventType
+from syncsvc.kit.clock import Clock
+from syncsvc.models import Connection, Reconciliation, SyncRecord
+from syncsvc.models.enums import RecordKind, SyncState
+from syncsvc.providers.errors import NeedsReauth, ProviderError
+from syncsvc.providers.xero.client import XeroClient
+from syncsvc.providers.xero.reads import pages
+from syncsvc.pull.repository import PullRepository
+from syncsvc.push.worker import PushWorker
+from syncsvc.reconciliation.compare import (
+    HostInvoice,
+    HostPayment,
+    Row,
+    compare_invoice,
+    summary,
+)
+
+log = logging.getLogger(__name__)
+CHUNK = 500
+
+# What a person can do about a refusal, by Xero's words.
+ADVICE = (
+    ("lock date", "the date is in a locked period: change the lock date in Xero, or the date"),
+    ("reconciled", "a reconciled payment: unreconcile it in Xero first"),
+    ("valid status for modification", "paid or voided in Xero: remove its payments there first"),
+    ("archived", "the contact is archived in Xero: restore it there"),
+)
+
+
+def advice_for(message: str | None) -> str:
+    text = (message or "").lower()
+    for phrase, advice in ADVICE:
+        if phrase in text:
+            return advice
+    return "correct the record in the host (or the setting it names) and it is pushed again"
+
+
+async def run_reconciliation(
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ProviderHub,
+    clock: Clock,
+    job_id: uuid.UUID,
+) -> None:
+    async with sessions() as session:
+        job = await session.get(Reconciliation, job_id)
+        assert job is not None
+        tenant_id, date_from, date_to, fix = job.tenant_id, job.date_from, job.date_to, job.fix
+        connection_id = await session.scalar(
+            select(Connection.id).where(Connection.tenant_id == tenant_id)
+        )
+    try:
+        if connection_id is None:
+            raise NotConnected(str(tenant_id))
+        rows, calls = await _invoices(
+            sessions, hub, clock, job_id, tenant_id, connection_id, date_from, date_to, fix
+        )
+    except (NotConnected, NeedsReauth):
+        await _finish(sessions, clock, job_id, error="not connected to an accounting package")
+        return
+    except ProviderError as exc:
+        await _finish(sessions, clock, job_id, error=f"the accounting package: {exc.message}")
+        return
+    await _finish(sessions, clock, job_id, rows=rows, calls=calls)
+
+
+async def _invoices(
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ProviderHub,
+    clock: Clock,
+    job_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    connection_id: int,
+    date_from: date,
+    date_to: date,
+    fix: bool,
+) -> tuple[list[Row], int]:
+    async with sessions() as session:
+        hosts, payments, pushed = await _host_side(session, tenant_id, date_from, date_to)
+    active = await hub.tokens.active(tenant_id)
+    adapter = hub.adapter(active.provider)
+    client = XeroClient(
+        hub.http,
+        adapter.facts,
+        active.token,
+        active.organisation_id,
+        budget=hub.budget(active.provider, active.organisation_id),
+    )
+    where = (
+        f'Type=="ACCREC" AND Date >= DateTime({date_from.year},{date_from.month},{date_from.day})'
+        f" AND Date <= DateTime({date_to.year},{date_to.month},{date_to.day})"
+    )
+    by_id: dict[str, dict[str, Any]] = {}
+    by_number: dict[str, dict[str, Any]] = {}
+    calls = 0
+    async for page in pages(client, "Invoices", {"where": where}):
+        calls += 1
+        for document in page:
+            by_id[str(document.get("InvoiceID"))] = document
+            by_number.setdefault(str(document.get("InvoiceNumber")), document)
+        await _progress(sessions, job_id, {"pages_read": calls, "xero_invoices": len(by_id)})
+    rows = []
+    for host in hosts:
+        xero = by_id.get(host.provider_id or "") or by_number.get(host.number)
+        rows.append(compare_invoice(host, xero, payments.get(host.host_id, []), pushed))
+    await _progress(sessions, job_id, {"pages_read": calls, "invoices_checked": len(rows)})
+    if fix:
+        await _fix(sessions, hub, clock, tenant_id, connection_id, rows, payments)
+    return rows, calls
+
+
+async def _host_side(
+    session: AsyncSession, tenant_id: uuid.UUID, date_from: date, date_to: date
+) -> tuple[list[HostInvoice], dict[str, list[HostPayment]], set[str]]:
+    issue_date = SyncRecord.payload["issue_date"].as_string()
+    invoices = list(
+        await session.scalars(
+            select(SyncRecord)
+            .where(
+                SyncRecord.tenant_id == tenant_id,
+                SyncRecord.kind == RecordKind.INVOICE.value,
+                issue_date >= date_from.isoformat(),
+                issue_date <= date_to.isoformat(),
+            )
+            .order_by(SyncRecord.host_id)
+        )
+    )
+    customer_ids = {r.payload["customer_id"] for r in invoices}
+    contacts: dict[str, str | None] = {}
+    for chunk in _chunks(sorted(customer_ids)):
+        for record in await session.scalars(
+            select(SyncRecord).where(
+                SyncRecord.tenant_id == tenant_id,
+                SyncRecord.kind == RecordKind.CUSTOMER.value,
+                SyncRecord.host_id.in_(chunk),
+            )
+        ):
+            contacts[record.host_id] = record.provider_id
+    all_payments = list(
+        await session.scalars(
+            select(SyncRecord).where(
+                SyncRecord.tenant_id == tenant_id, SyncRecord.kind == RecordKind.PAYMENT.value
+            )
+        )
+    )
+    pushed = {str(r.provider_id) for r in all_payments if r.provider_id}
+    in_range = {r.host_id for r in invoices}
+    payments: dict[str, list[HostPayment]] = {}
+    for record in all_payments:
+        invoice_id = record.payload.get("invoice_id")
+        if record.deleted or invoice_id not in in_range:
+            continue
+        payments.setdefault(invoice_id, []).append(
+            HostPayment(
+                record.host_id,
+                invoice_id,
+                Decimal(str(record.payload["amount"])),
+                str(record.payload["date"]),
+                record.provider_id,
+            )
+        )
+    hosts = [
+        HostInvoice(
+            r.host_id,
+            str(r.payload["number"]),
+            "void" if r.deleted else str(r.payload.get("status") or "approved"),
+            Decimal(str(r.payload["total"])) if r.payload.get("total") is not None else None,
+            str(r.payload["issue_date"]),
+            r.provider_id,
+            contacts.get(r.payload["customer_id"]),
+            r.state,
+            r.last_error,
+        )
+        for r in invoices
+    ]
+    return hosts, payments, pushed
+
+
+async def _fix(
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ProviderHub,
+    clock: Clock,
+    tenant_id: uuid.UUID,
+    connection_id: int,
+    rows: list[Row],
+    payments: dict[str, list[HostPayment]],
+) -> None:
+    """Push again what is missing or different, and host payments Xero lacks; tell the host
+    of Xero payments it lacks. Then say, per row, what came of it."""
+    requeue: dict[str, set[str]] = {
+        RecordKind.INVOICE.value: set(),
+        RecordKind.PAYMENT.value: set(),
+    }
+    for row in rows:
+        if row.outcome in ("missing", "different"):
+            requeue[RecordKind.INVOICE.value].add(row.host_id)
+        for missing in row.payments_missing_in_xero:
+            requeue[RecordKind.PAYMENT.value].add(missing["payment_id"])
+    now = clock()
+    async with transaction(sessions) as session:
+        for kind, host_ids in requeue.items():
+            for chunk in _chunks(sorted(host_ids)):
+                await session.execute(
+                    update(SyncRecord)
+                    .where(
+                        SyncRecord.tenant_id == tenant_id,
+                        SyncRecord.kind == kind,
+                        SyncRecord.host_id.in_(chunk),
+                    )
+                    .values(
+                        state=SyncState.PENDING.value,
+                        pushed_hash=None,
+                        attempts=0,
+                        next_attempt_at=None,
+                        last_error=None,
+                        write_uncertain=True,  # look before writing: Xero may have it after all
+                        updated_at=now,
+                    )
+                )
+        events = EventRepository(session, tenant_id)
+        pulled = PullRepository(session, tenant_id, connection_id)
+        told: dict[str, tuple[str, str]] = {}
+        for row in rows:
+            reported = await pulled.reported(
+                "Payments", (p["provider_payment_id"] for p in row.payments_missing_in_host)
+            )
+            for payment in row.payments_missing_in_host:
+                if payment["provider_payment_id"] not in reported:
+                    await events.append(
+                        EventType.PAYMENT_RECEIVED.value,
+                        {
+                            "invoice_id": row.host_id,
+                            "payment_id": None,
+                            "amount": payment["amount"],
+                            "date": payment["date"],
+                            "provider": {
+                                "payment_id": payment["provider_payment_id"],
+                                "invoice_id": row.provider_id,
+                            },
+                        },
+                        now,
+                    )
+                    told[payment["provider_payment_id"]] = ("AUTHORISED", "")
+        await pulled.remember("Payments", told, now)
+    if requeue[RecordKind.INVOICE.value] or requeue[RecordKind.PAYMENT.value]:
+        await PushWorker(sessions, hub, clock).run_once()
+    async with sessions() as session:
+        states: dict[tuple[str, str], SyncRecord] = {}
+        for kind, host_ids in requeue.items():
+            for chunk in _chunks(sorted(host_ids)):
+                for record in await session.scalars(
+                    select(SyncRecord).where(
+                        SyncRecord.tenant_id == tenant_id,
+                        SyncRecord.kind == kind,
+                        SyncRecord.host_id.in_(chunk),
+                    )
+                ):
+                    states[(kind, record.host_id)] = record
+    for row in rows:
+        pushed_again = (
+            [(RecordKind.INVOICE.value, row.host_id)]
+            if row.outcome
+            in (
+                "missing",
+                "different",
+            )
+            else []
+        )
+        pushed_again += [
+            (RecordKind.PAYMENT.value, p["payment_id"]) for p in row.payments_missing_in_xero
+        ]
+        refusals = [
+            states[key].last_error
+            for key in pushed_again
+            if key in states and states[key].state != SyncState.SYNCED.value
+        ]
+        if refusals:
+            row.fix = {
+                "result": "not fixed",
+                "reason": refusals[0],
+                "what_to_do": advice_for(refusals[0]),
+            }
+        elif pushed_again or row.payments_missing_in_host:
+            done = []
+            if pushed_again:
+                done.append("pushed again")
+            if row.payments_missing_in_host:
+                done.append("Xero's payments sent to the host as payment.received")
+            row.fix = {"result": "fixed", "done": done}
+
+
+async def _progress(
+    sessions: async_sessionmaker[AsyncSession], job_id: uuid.UUID, progress: dict[str, Any]
+) -> None:
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Reconciliation).where(Reconciliation.id == job_id).values(progress=progress)
+        )
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    job_id: uuid.UUID,
+    *,
+    rows: list[Row] | None = None,
+    calls: int = 0,
+    error: str | None = None,
+) -> None:
+    async with transaction(sessions) as session:
+        await session.execute(
+            update(Reconciliation)
+            .where(Reconciliation.id == job_id)
+            .values(
+                status="failed" if error else "done",
+                summary=None if rows is None else summary(rows),
+                rows=None if rows is None else [row.as_dict() for row in rows],
+                calls=calls,
+                error=error,
+                finished_at=clock(),
+            )
+        )
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
