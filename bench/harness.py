@@ -1,0 +1,127 @@
+"""What the push, pull and reconcile benchmarks share: the service and the in-process Xero
+sandbox wired together on one emulated clock, and a tenant connected through OAuth."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from syncsvc.app import create_app
+from syncsvc.config import (
+    ApiSettings,
+    DatabaseSettings,
+    ProviderSettings,
+    RuntimeSettings,
+    SecuritySettings,
+    Settings,
+    WorkerSettings,
+)
+from syncsvc.kit.cipher import TokenCipher
+from syncsvc.kit.clock import FrozenClock
+from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+SERVICE = "http://syncsvc.bench"
+SANDBOX = "http://sandbox.bench"
+ADMIN = "bench-admin-token"
+WEBHOOK_KEY = "bench-webhook-key"
+ACCOUNTS = {
+    "payments_account": "090",
+    "labour_income_account": "200",
+    "materials_income_account": "260",
+    "rounding_account": "860",
+}
+
+
+@dataclass
+class Bench:
+    app: FastAPI
+    service: httpx.AsyncClient
+    browser: httpx.AsyncClient
+    sandbox: Sandbox
+    clock: FrozenClock
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+        self.sandbox.config.clock.advance(seconds)
+
+    async def stats(self) -> dict[str, Any]:
+        answer: dict[str, Any] = (await self.browser.get("/xero/_control/stats")).json()
+        return answer
+
+    async def connect(self, name: str) -> dict[str, str]:
+        created = await self.service.post(
+            "/v1/tenants", json={"name": name}, headers={"Authorization": f"Bearer {ADMIN}"}
+        )
+        created.raise_for_status()
+        headers = {"Authorization": f"Bearer {created.json()['api_key']}"}
+        authorize = await self.service.get(
+            "/v1/connection/authorize", params={"provider": "xero"}, headers=headers
+        )
+        redirect = await self.browser.get(authorize.json()["authorize_url"])
+        callback = urlsplit(redirect.headers["location"])
+        (await self.service.get(f"{callback.path}?{callback.query}")).raise_for_status()
+        answer = await self.service.put("/v1/settings", json=ACCOUNTS, headers=headers)
+        answer.raise_for_status()
+        return headers
+
+    async def send(self, headers: dict[str, str], operations: list[dict[str, Any]]) -> None:
+        for start in range(0, len(operations), 1000):
+            answer = await self.service.post(
+                "/v1/batch", json={"operations": operations[start : start + 1000]}, headers=headers
+            )
+            answer.raise_for_status()
+            assert answer.json()["summary"]["refused"] == 0, answer.text
+
+
+@asynccontextmanager
+async def bench(database_url: str | None = None) -> AsyncIterator[Bench]:
+    with tempfile.TemporaryDirectory() as directory:
+        data_dir = Path(directory)
+        sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
+        sandbox_app = FastAPI()
+        sandbox_app.include_router(sandbox.xero.router)
+        transport = httpx.ASGITransport(app=sandbox_app)
+        clock = FrozenClock(START)
+
+        async def sleep(seconds: float) -> None:  # waits for the call budget: emulated time
+            clock.advance(seconds=seconds)
+            sandbox.config.clock.advance(seconds)
+
+        settings = Settings(
+            runtime=RuntimeSettings(
+                env="test", data_dir=data_dir, log_format="text", log_level="WARNING"
+            ),
+            database=DatabaseSettings(
+                database_url=database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
+            ),
+            security=SecuritySettings(
+                admin_token=SecretStr(ADMIN), secret_key=SecretStr(TokenCipher.generate_key())
+            ),
+            api=ApiSettings(max_body_bytes=8 * 1024 * 1024, public_url=SERVICE),
+            providers=ProviderSettings(
+                sandbox_url=SANDBOX, xero_webhook_key=SecretStr(WEBHOOK_KEY)
+            ),
+            worker=WorkerSettings(worker_enabled=False),
+        )
+        app = create_app(settings, clock=clock, migrate=True, http_transport=transport, sleep=sleep)
+        service_transport = httpx.ASGITransport(app=app)
+        sandbox.xero.webhooks.transport = service_transport
+        sandbox.xero.webhooks.url = f"{SERVICE}/webhooks/xero"
+        sandbox.xero.webhooks.key = WEBHOOK_KEY
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=service_transport, base_url=SERVICE) as service,
+            httpx.AsyncClient(transport=transport, base_url=SANDBOX) as browser,
+        ):
+            yield Bench(app, service, browser, sandbox, clock)
