@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from harness import bench  # bench/ is the script's directory, first on sys.path
-
 from syncsvc.push.worker import PushWorker
 
 
