@@ -55,7 +55,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _reconcile(args: argparse.Namespace) -> int:
     from syncsvc.reconciliation.cli import reconcile
 
-    return asyncio.run(reconcile(args.tenant, args.date_from, args.date_to, args.fix))
+    return asyncio.run(reconcile(args.tenant, args.date_from, args.date_to, args.fix, args.kind))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -203,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", dest="date_to", required=True, type=date.fromisoformat, help="YYYY-MM-DD"
     )
     reconcile.add_argument("--fix", action="store_true", help="repair what can be repaired")
+    reconcile.add_argument(
+        "--kind", choices=("invoices", "payments"), default="invoices", help="what to compare"
+    )
     reconcile.set_defaults(handler=_reconcile)
 
     sandbox = commands.add_parser(

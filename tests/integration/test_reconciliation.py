@@ -180,3 +180,58 @@ async def test_a_range_backwards_is_refused(link: Linked) -> None:
         headers=tenant.headers,
     )
     assert answer.status_code == 422
+
+
+async def test_the_payments_report_matches_each_side_and_moves_the_missing_across(
+    link: Linked,
+) -> None:
+    tenant, _ = await scenario(link)
+    h = tenant.headers
+    # Entered on both sides by hand: the host's pay-7 and a Xero bank-feed payment alike.
+    await link.browser.post(
+        "/xero/_control/invoices/INV-1/payments", json={"amount": "20.00", "date": "2026-11-21"}
+    )
+    twin = payment(invoice_id="inv-1", amount="20.00", surcharge="0")
+    await link.service.put("/v1/payments/pay-7", json=twin, headers=h)
+
+    async def report(fix: bool) -> dict[str, Any]:
+        started = await link.service.post(
+            "/v1/reconciliations", json={**RANGE, "kind": "payments", "fix": fix}, headers=h
+        )
+        done: dict[str, Any] = (
+            await link.service.get(started.headers["location"], headers=h)
+        ).json()
+        assert done["status"] == "done", done
+        return done
+
+    first = await report(fix=False)
+    assert first["summary"] == {
+        "payments": 3,
+        "matched": 1,
+        "missing_in_xero": 1,
+        "missing_in_host": 1,
+        "unfixable": 0,
+    }
+    outcomes = {(r["invoice_id"], r["outcome"]) for r in first["rows"]}
+    assert outcomes == {
+        ("inv-1", "matched"),
+        ("inv-5", "missing_in_xero"),
+        ("inv-4", "missing_in_host"),
+    }
+    sheet = await link.service.get(
+        f"/v1/reconciliations/{first['id']}", params={"format": "csv"}, headers=h
+    )
+    assert "pay-5,inv-5,50.00,2026-11-21,,missing_in_xero" in sheet.text
+
+    fixed = await report(fix=True)
+    assert {r["outcome"]: r["fix"]["result"] for r in fixed["rows"] if r.get("fix")} == {
+        "matched": "fixed",  # linked: the host's pay-7 is the payment keyed into Xero
+        "missing_in_xero": "fixed",
+        "missing_in_host": "fixed",
+    }
+    twin_read = (await link.service.get("/v1/payments/pay-7", headers=h)).json()
+    assert twin_read["sync"]["state"] == "synced"
+    again = await report(fix=False)
+    assert again["summary"]["missing_in_xero"] == 0
+    live = [p for p in books(link).payments.values() if p["Status"] != "DELETED"]
+    assert sorted(str(p["Amount"]) for p in live) == ["100.00", "20.00", "50.00"]  # no twin

@@ -19,7 +19,9 @@ from syncsvc.reconciliation.runner import run_reconciliation
 BAR = 30
 
 
-async def reconcile(tenant: str, date_from: date, date_to: date, fix: bool) -> int:
+async def reconcile(
+    tenant: str, date_from: date, date_to: date, fix: bool, kind: str = "invoices"
+) -> int:
     try:
         tenant_id = uuid.UUID(tenant)
     except ValueError:
@@ -42,7 +44,7 @@ async def reconcile(tenant: str, date_from: date, date_to: date, fix: bool) -> i
             job = Reconciliation(
                 id=uuid.uuid4(),
                 tenant_id=tenant_id,
-                kind="invoices",
+                kind=kind,
                 date_from=date_from,
                 date_to=date_to,
                 fix=fix,
@@ -83,17 +85,18 @@ def _report(job: Reconciliation) -> int:
     if job.status != "done" or job.summary is None:
         print(f"reconciliation failed: {job.error}", file=sys.stderr)
         return 1
-    print(f"Reconciliation {job.id}: invoices issued {job.date_from} to {job.date_to}")
+    print(f"Reconciliation {job.id}: {job.kind} dated {job.date_from} to {job.date_to}")
     width = max(len(key) for key in job.summary)
     for key, count in job.summary.items():
         print(f"  {key:<{width}}  {count:>7,}")
     for row in job.rows or []:
-        if row["outcome"] == "ok":
+        if row["outcome"] in ("ok", "matched"):
             continue
         fix = row.get("fix") or {}
         note = f"  -> {fix['result']}" if fix else ""
         if fix.get("result") == "not fixed":
             note += f": {fix.get('reason')} ({fix.get('what_to_do')})"
-        print(f"  {row['number']:<20} {row['outcome']:<16}{note}")
+        name = row.get("number") or row.get("payment_id") or row.get("provider_payment_id")
+        print(f"  {name!s:<20} {row['outcome']:<16}{note}")
     print(f"Details: GET /v1/reconciliations/{job.id} (or ?format=csv)")
     return 0

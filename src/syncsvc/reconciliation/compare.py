@@ -133,3 +133,82 @@ def summary(rows: list[Row]) -> dict[str, int]:
         counts[row.outcome] += 1
     counts["unfixable"] = sum(1 for r in rows if r.fix and r.fix.get("result") == "not fixed")
     return counts
+
+
+@dataclass(frozen=True)
+class XeroPayment:
+    payment_id: str
+    invoice_id: str  # Xero's
+    amount: Decimal
+    date: str | None
+
+
+def compare_payments(
+    host: list[HostPayment],
+    xero: list[XeroPayment],
+    invoice_host_ids: dict[str, str],
+    pushed_payment_ids: set[str],
+) -> list[dict[str, Any]]:
+    """Every payment on either side, matched or not. `invoice_host_ids`: Xero invoice id ->
+    host invoice id, for the invoices this service created (payments on others are left out).
+    A host payment matches the Xero payment it was pushed as, or else one entered in Xero on
+    the same invoice with the same amount and date."""
+    rows: list[dict[str, Any]] = []
+    by_id = {p.payment_id: p for p in xero}
+    used: set[str] = set()
+    unmatched_xero = [
+        p
+        for p in xero
+        if p.payment_id not in pushed_payment_ids and p.invoice_id in invoice_host_ids
+    ]
+    for payment in host:
+        row: dict[str, Any] = {
+            "payment_id": payment.host_id,
+            "invoice_id": payment.invoice_host_id,
+            "amount": str(payment.amount),
+            "date": payment.date,
+            "provider_payment_id": None,
+        }
+        found = by_id.get(payment.provider_id or "")
+        row["matched_by"] = "pushed" if found is not None else None
+        if found is None:
+            found = next(
+                (
+                    p
+                    for p in unmatched_xero
+                    if p.payment_id not in used
+                    and invoice_host_ids[p.invoice_id] == payment.invoice_host_id
+                    and p.amount == payment.amount
+                    and p.date == payment.date
+                ),
+                None,
+            )
+        if found is None:
+            row["outcome"] = "missing_in_xero"
+        else:
+            row["matched_by"] = row["matched_by"] or "entered_on_both_sides"
+            used.add(found.payment_id)
+            row.update(outcome="matched", provider_payment_id=found.payment_id)
+        rows.append(row)
+    for entered in unmatched_xero:
+        if entered.payment_id in used:
+            continue
+        rows.append(
+            {
+                "payment_id": None,
+                "invoice_id": invoice_host_ids[entered.invoice_id],
+                "amount": str(entered.amount),
+                "date": entered.date,
+                "provider_payment_id": entered.payment_id,
+                "outcome": "missing_in_host",
+            }
+        )
+    return rows
+
+
+def payments_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"payments": len(rows), "matched": 0, "missing_in_xero": 0, "missing_in_host": 0}
+    for row in rows:
+        counts[row["outcome"]] += 1
+    counts["unfixable"] = sum(1 for r in rows if (r.get("fix") or {}).get("result") == "not fixed")
+    return counts

@@ -31,8 +31,13 @@ MAX_DAYS = 400
 class ReconciliationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    date_from: date = Field(alias="from", description="First issue date in the range.")
-    date_to: date = Field(alias="to", description="Last issue date in the range.")
+    kind: Literal["invoices", "payments"] = Field(
+        default="invoices",
+        description="`invoices`: each host invoice issued in the range against Xero's copy. "
+        "`payments`: each payment dated in the range, on either side, matched or not.",
+    )
+    date_from: date = Field(alias="from", description="First date in the range.")
+    date_to: date = Field(alias="to", description="Last date in the range.")
     fix: bool = Field(
         default=False,
         description="Push again what is missing or different, push host payments Xero lacks, "
@@ -50,6 +55,7 @@ class ReconciliationIn(BaseModel):
 
 class ReconciliationOut(BaseModel):
     id: uuid.UUID
+    kind: str
     status: str = Field(description="`running`, `done` or `failed`.")
     date_from: date = Field(serialization_alias="from")
     date_to: date = Field(serialization_alias="to")
@@ -69,6 +75,7 @@ class ReconciliationOut(BaseModel):
 def _out(job: Reconciliation) -> ReconciliationOut:
     return ReconciliationOut(
         id=job.id,
+        kind=job.kind,
         status=job.status,
         date_from=job.date_from,
         date_to=job.date_to,
@@ -88,7 +95,7 @@ def _out(job: Reconciliation) -> ReconciliationOut:
     status_code=202,
     response_model=ReconciliationOut,
     responses=_PROBLEMS,
-    summary="Reconcile the host's invoices in a date range against Xero (in the background)",
+    summary="Reconcile the host's invoices or payments in a date range against Xero",
 )
 async def post_reconciliation(
     body: ReconciliationIn, tenant_id: TenantId, session: SessionDep, state: AppStateDep
@@ -96,7 +103,7 @@ async def post_reconciliation(
     job = Reconciliation(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
-        kind="invoices",
+        kind=body.kind,
         date_from=body.date_from,
         date_to=body.date_to,
         fix=body.fix,
@@ -139,6 +146,16 @@ async def get_reconciliation(
 def _csv(job: Reconciliation) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
+    if job.kind == "payments":
+        columns = ["payment_id", "invoice_id", "amount", "date", "provider_payment_id", "outcome"]
+        writer.writerow([*columns, "fix", "what_to_do"])
+        for row in job.rows or []:
+            fix = row.get("fix") or {}
+            writer.writerow(
+                [row[c] or "" for c in columns]
+                + [fix.get("result", ""), fix.get("what_to_do") or fix.get("reason") or ""]
+            )
+        return out.getvalue()
     writer.writerow(
         ["host_id", "number", "outcome", "xero_id", "differences", "payments", "fix", "what_to_do"]
     )

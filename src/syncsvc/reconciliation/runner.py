@@ -24,14 +24,17 @@ from syncsvc.models import Connection, Reconciliation, SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
 from syncsvc.providers.errors import NeedsReauth, ProviderError
 from syncsvc.providers.xero.client import XeroClient
-from syncsvc.providers.xero.reads import pages
+from syncsvc.providers.xero.reads import pages, parse_date
 from syncsvc.pull.repository import PullRepository
 from syncsvc.push.worker import PushWorker
 from syncsvc.reconciliation.compare import (
     HostInvoice,
     HostPayment,
     Row,
+    XeroPayment,
     compare_invoice,
+    compare_payments,
+    payments_summary,
     summary,
 )
 
@@ -65,12 +68,21 @@ async def run_reconciliation(
         job = await session.get(Reconciliation, job_id)
         assert job is not None
         tenant_id, date_from, date_to, fix = job.tenant_id, job.date_from, job.date_to, job.fix
+        kind = job.kind
         connection_id = await session.scalar(
             select(Connection.id).where(Connection.tenant_id == tenant_id)
         )
     try:
         if connection_id is None:
             raise NotConnected(str(tenant_id))
+        if kind == "payments":
+            found, calls = await _payments(
+                sessions, hub, clock, job_id, tenant_id, connection_id, date_from, date_to, fix
+            )
+            await _finish(
+                sessions, clock, job_id, rows=found, summary=payments_summary(found), calls=calls
+            )
+            return
         rows, calls = await _invoices(
             sessions, hub, clock, job_id, tenant_id, connection_id, date_from, date_to, fix
         )
@@ -80,7 +92,14 @@ async def run_reconciliation(
     except ProviderError as exc:
         await _finish(sessions, clock, job_id, error=f"the accounting package: {exc.message}")
         return
-    await _finish(sessions, clock, job_id, rows=rows, calls=calls)
+    await _finish(
+        sessions,
+        clock,
+        job_id,
+        rows=[row.as_dict() for row in rows],
+        summary=summary(rows),
+        calls=calls,
+    )
 
 
 async def _invoices(
@@ -96,15 +115,7 @@ async def _invoices(
 ) -> tuple[list[Row], int]:
     async with sessions() as session:
         hosts, payments, pushed = await _host_side(session, tenant_id, date_from, date_to)
-    active = await hub.tokens.active(tenant_id)
-    adapter = hub.adapter(active.provider)
-    client = XeroClient(
-        hub.http,
-        adapter.facts,
-        active.token,
-        active.organisation_id,
-        budget=hub.budget(active.provider, active.organisation_id),
-    )
+    client = await _client(hub, tenant_id)
     where = (
         f'Type=="ACCREC" AND Date >= DateTime({date_from.year},{date_from.month},{date_from.day})'
         f" AND Date <= DateTime({date_to.year},{date_to.month},{date_to.day})"
@@ -126,6 +137,192 @@ async def _invoices(
     if fix:
         await _fix(sessions, hub, clock, tenant_id, connection_id, rows, payments)
     return rows, calls
+
+
+async def _payments(
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ProviderHub,
+    clock: Clock,
+    job_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    connection_id: int,
+    date_from: date,
+    date_to: date,
+    fix: bool,
+) -> tuple[list[dict[str, Any]], int]:
+    async with sessions() as session:
+        invoice_host_ids = {
+            str(provider_id): host_id
+            for host_id, provider_id in await session.execute(
+                select(SyncRecord.host_id, SyncRecord.provider_id).where(
+                    SyncRecord.tenant_id == tenant_id,
+                    SyncRecord.kind == RecordKind.INVOICE.value,
+                    SyncRecord.provider_id.is_not(None),
+                )
+            )
+        }
+        records = list(
+            await session.scalars(
+                select(SyncRecord).where(
+                    SyncRecord.tenant_id == tenant_id,
+                    SyncRecord.kind == RecordKind.PAYMENT.value,
+                )
+            )
+        )
+    pushed = {str(r.provider_id) for r in records if r.provider_id}
+    host = [
+        HostPayment(
+            r.host_id,
+            str(r.payload["invoice_id"]),
+            Decimal(str(r.payload["amount"])).quantize(Decimal("0.01")),
+            str(r.payload["date"]),
+            r.provider_id,
+        )
+        for r in records
+        if not r.deleted and date_from.isoformat() <= str(r.payload["date"]) <= date_to.isoformat()
+    ]
+    client = await _client(hub, tenant_id)
+    where = (
+        f"Date >= DateTime({date_from.year},{date_from.month},{date_from.day})"
+        f" AND Date <= DateTime({date_to.year},{date_to.month},{date_to.day})"
+    )
+    xero: list[XeroPayment] = []
+    calls = 0
+    async for page in pages(client, "Payments", {"where": where}):
+        calls += 1
+        for document in page:
+            if document.get("Status") == "DELETED":
+                continue
+            day = parse_date(document.get("Date"))
+            xero.append(
+                XeroPayment(
+                    str(document.get("PaymentID")),
+                    str((document.get("Invoice") or {}).get("InvoiceID")),
+                    Decimal(str(document.get("Amount"))).quantize(Decimal("0.01")),
+                    day.isoformat() if day else None,
+                )
+            )
+        await _progress(sessions, job_id, {"pages_read": calls, "xero_payments": len(xero)})
+    rows = compare_payments(host, xero, invoice_host_ids, pushed)
+    if fix:
+        await _fix_payments(sessions, hub, clock, tenant_id, connection_id, rows)
+    return rows, calls
+
+
+async def _fix_payments(
+    sessions: async_sessionmaker[AsyncSession],
+    hub: ProviderHub,
+    clock: Clock,
+    tenant_id: uuid.UUID,
+    connection_id: int,
+    rows: list[dict[str, Any]],
+) -> None:
+    to_push = sorted(r["payment_id"] for r in rows if r["outcome"] == "missing_in_xero")
+    now = clock()
+    async with transaction(sessions) as session:
+        await _requeue(session, tenant_id, RecordKind.PAYMENT.value, to_push, now)
+        for row in rows:
+            if row.get("matched_by") != "entered_on_both_sides":
+                continue
+            # The same payment was keyed into Xero: the host's record is that one, not pushed
+            # again (unless the host changes it).
+            await session.execute(
+                update(SyncRecord)
+                .where(
+                    SyncRecord.tenant_id == tenant_id,
+                    SyncRecord.kind == RecordKind.PAYMENT.value,
+                    SyncRecord.host_id == row["payment_id"],
+                    SyncRecord.provider_id.is_(None),
+                )
+                .values(
+                    provider_id=row["provider_payment_id"],
+                    pushed_hash=SyncRecord.payload_hash,
+                    state=SyncState.SYNCED.value,
+                    synced_at=now,
+                    updated_at=now,
+                )
+            )
+            row["fix"] = {"result": "fixed", "done": ["linked to the payment entered in Xero"]}
+        events = EventRepository(session, tenant_id)
+        pulled = PullRepository(session, tenant_id, connection_id)
+        missing = [r for r in rows if r["outcome"] == "missing_in_host"]
+        reported = await pulled.reported("Payments", (r["provider_payment_id"] for r in missing))
+        told: dict[str, tuple[str, str]] = {}
+        for row in missing:
+            if row["provider_payment_id"] not in reported:
+                await events.append(
+                    EventType.PAYMENT_RECEIVED.value,
+                    {
+                        "invoice_id": row["invoice_id"],
+                        "payment_id": None,
+                        "amount": row["amount"],
+                        "date": row["date"],
+                        "provider": {"payment_id": row["provider_payment_id"]},
+                    },
+                    now,
+                )
+                told[row["provider_payment_id"]] = ("AUTHORISED", "")
+            row["fix"] = {"result": "fixed", "done": ["sent to the host as payment.received"]}
+        await pulled.remember("Payments", told, now)
+    if not to_push:
+        return
+    await PushWorker(sessions, hub, clock).run_once()
+    async with sessions() as session:
+        states = {
+            r.host_id: r
+            for r in await session.scalars(
+                select(SyncRecord).where(
+                    SyncRecord.tenant_id == tenant_id,
+                    SyncRecord.kind == RecordKind.PAYMENT.value,
+                    SyncRecord.host_id.in_(to_push),
+                )
+            )
+        }
+    for row in rows:
+        if row["outcome"] != "missing_in_xero":
+            continue
+        record = states.get(row["payment_id"])
+        if record is not None and record.state == SyncState.SYNCED.value:
+            row["fix"] = {"result": "fixed", "done": ["pushed to Xero"]}
+        else:
+            reason = record.last_error if record is not None else None
+            row["fix"] = {"result": "not fixed", "reason": reason, "what_to_do": advice_for(reason)}
+
+
+async def _client(hub: ProviderHub, tenant_id: uuid.UUID) -> XeroClient:
+    active = await hub.tokens.active(tenant_id)
+    adapter = hub.adapter(active.provider)
+    return XeroClient(
+        hub.http,
+        adapter.facts,
+        active.token,
+        active.organisation_id,
+        budget=hub.budget(active.provider, active.organisation_id),
+    )
+
+
+async def _requeue(
+    session: AsyncSession, tenant_id: uuid.UUID, kind: str, host_ids: list[str], now: Any
+) -> None:
+    """Due again now, looked up in Xero before it is written (it may be there after all)."""
+    for chunk in _chunks(host_ids):
+        await session.execute(
+            update(SyncRecord)
+            .where(
+                SyncRecord.tenant_id == tenant_id,
+                SyncRecord.kind == kind,
+                SyncRecord.host_id.in_(chunk),
+            )
+            .values(
+                state=SyncState.PENDING.value,
+                pushed_hash=None,
+                attempts=0,
+                next_attempt_at=None,
+                last_error=None,
+                write_uncertain=True,
+                updated_at=now,
+            )
+        )
 
 
 async def _host_side(
@@ -218,24 +415,7 @@ async def _fix(
     now = clock()
     async with transaction(sessions) as session:
         for kind, host_ids in requeue.items():
-            for chunk in _chunks(sorted(host_ids)):
-                await session.execute(
-                    update(SyncRecord)
-                    .where(
-                        SyncRecord.tenant_id == tenant_id,
-                        SyncRecord.kind == kind,
-                        SyncRecord.host_id.in_(chunk),
-                    )
-                    .values(
-                        state=SyncState.PENDING.value,
-                        pushed_hash=None,
-                        attempts=0,
-                        next_attempt_at=None,
-                        last_error=None,
-                        write_uncertain=True,  # look before writing: Xero may have it after all
-                        updated_at=now,
-                    )
-                )
+            await _requeue(session, tenant_id, kind, sorted(host_ids), now)
         events = EventRepository(session, tenant_id)
         pulled = PullRepository(session, tenant_id, connection_id)
         told: dict[str, tuple[str, str]] = {}
@@ -322,7 +502,8 @@ async def _finish(
     clock: Clock,
     job_id: uuid.UUID,
     *,
-    rows: list[Row] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    summary: dict[str, int] | None = None,
     calls: int = 0,
     error: str | None = None,
 ) -> None:
@@ -332,8 +513,8 @@ async def _finish(
             .where(Reconciliation.id == job_id)
             .values(
                 status="failed" if error else "done",
-                summary=None if rows is None else summary(rows),
-                rows=None if rows is None else [row.as_dict() for row in rows],
+                summary=summary,
+                rows=rows,
                 calls=calls,
                 error=error,
                 finished_at=clock(),
