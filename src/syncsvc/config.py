@@ -92,6 +92,7 @@ class WorkerSettings(BaseSettings):
     delivery_interval_seconds: float = 5.0
     token_refresh_interval_seconds: float = 3600.0
     event_retention_days: int = 30
+    report_retention_days: int = 90
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from syncsvc.connections.tasks import refresh_idle_tokens
 from syncsvc.events.delivery import EventDeliverer
 from syncsvc.events.retention import drop_expired
 from syncsvc.pull.poller import Poller
+from syncsvc.reconciliation.retention import drop_expired_reports
 from syncsvc.state import AppState
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,15 @@ def build_scheduler(state: AppState) -> AsyncIOScheduler:
         args=[state.sessions, state.clock, timedelta(days=settings.event_retention_days)],
         hours=1,
         id="drop-expired-events",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        drop_expired_reports,
+        "interval",
+        args=[state.sessions, state.clock, timedelta(days=settings.report_retention_days)],
+        hours=6,
+        id="drop-expired-reports",
         max_instances=1,
         coalesce=True,
     )

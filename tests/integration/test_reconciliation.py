@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syncsvc.push.worker import PushWorker
+from syncsvc.reconciliation.retention import drop_expired_reports
 from tests.conftest import TenantHandle
 from tests.factories import customer, invoice, payment
 from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
@@ -235,3 +236,13 @@ async def test_the_payments_report_matches_each_side_and_moves_the_missing_acros
     assert again["summary"]["missing_in_xero"] == 0
     live = [p for p in books(link).payments.values() if p["Status"] != "DELETED"]
     assert sorted(str(p["Amount"]) for p in live) == ["100.00", "20.00", "50.00"]  # no twin
+
+
+async def test_reports_are_dropped_after_the_retention(link: Linked) -> None:
+    tenant = await connected_tenant(link)
+    report = await reconcile(link, tenant)
+    state = link.app.state.syncsvc
+    link.advance(91 * 24 * 3600)
+    assert await drop_expired_reports(state.sessions, link.clock, timedelta(days=90)) >= 1
+    gone = await link.service.get(f"/v1/reconciliations/{report['id']}", headers=tenant.headers)
+    assert gone.status_code == 404
