@@ -4,7 +4,7 @@ sandbox wired together on one emulated clock, and a tenant connected through OAu
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +50,8 @@ class Bench:
     browser: httpx.AsyncClient
     sandbox: Sandbox
     clock: FrozenClock
+    sandbox_app: Any  # the sandbox's ASGI app, as `wrap_sandbox` made it
+    database_url: str
 
     def advance(self, seconds: float) -> None:
         self.clock.advance(seconds=seconds)
@@ -85,13 +87,18 @@ class Bench:
 
 
 @asynccontextmanager
-async def bench(database_url: str | None = None) -> AsyncIterator[Bench]:
+async def bench(
+    database_url: str | None = None, wrap_sandbox: Callable[[FastAPI], Any] | None = None
+) -> AsyncIterator[Bench]:
+    """`wrap_sandbox`: wraps the sandbox's ASGI app (to measure it, say)."""
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory)
         sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
         sandbox_app = FastAPI()
         sandbox_app.include_router(sandbox.xero.router)
-        transport = httpx.ASGITransport(app=sandbox_app)
+        served = wrap_sandbox(sandbox_app) if wrap_sandbox else sandbox_app
+        transport = httpx.ASGITransport(app=served)
+        url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
         clock = FrozenClock(START)
 
         async def sleep(seconds: float) -> None:  # waits for the call budget: emulated time
@@ -102,9 +109,7 @@ async def bench(database_url: str | None = None) -> AsyncIterator[Bench]:
             runtime=RuntimeSettings(
                 env="test", data_dir=data_dir, log_format="text", log_level="WARNING"
             ),
-            database=DatabaseSettings(
-                database_url=database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
-            ),
+            database=DatabaseSettings(database_url=url),
             security=SecuritySettings(
                 admin_token=SecretStr(ADMIN), secret_key=SecretStr(TokenCipher.generate_key())
             ),
@@ -124,4 +129,4 @@ async def bench(database_url: str | None = None) -> AsyncIterator[Bench]:
             httpx.AsyncClient(transport=service_transport, base_url=SERVICE) as service,
             httpx.AsyncClient(transport=transport, base_url=SANDBOX) as browser,
         ):
-            yield Bench(app, service, browser, sandbox, clock)
+            yield Bench(app, service, browser, sandbox, clock, served, url)

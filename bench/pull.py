@@ -17,61 +17,18 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from fastapi import FastAPI
-from pydantic import SecretStr
 
-from syncsvc.app import create_app
-from syncsvc.config import (
-    ApiSettings,
-    DatabaseSettings,
-    ProviderSettings,
-    RuntimeSettings,
-    SecuritySettings,
-    Settings,
-    WorkerSettings,
-)
-from syncsvc.kit.cipher import TokenCipher
-from syncsvc.kit.clock import FrozenClock
+from harness import bench  # bench/ is the script's directory, first on sys.path
 from syncsvc.pull.poller import Poller
 from syncsvc.push.worker import PushWorker
-from syncsvc.sandbox.app import SandboxConfig, build_sandbox
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-SERVICE = "http://syncsvc.bench"
-SANDBOX = "http://sandbox.bench"
-ADMIN = "bench-admin-token"
-WEBHOOK_KEY = "bench-webhook-key"
 INTERVAL = timedelta(minutes=5)
-SETTINGS = {
-    "payments_account": "090",
-    "labour_income_account": "200",
-    "materials_income_account": "260",
-    "rounding_account": "860",
-}
-
-
-def settings_for(database_url: str, data_dir: Path) -> Settings:
-    return Settings(
-        runtime=RuntimeSettings(
-            env="test", data_dir=data_dir, log_format="text", log_level="WARNING"
-        ),
-        database=DatabaseSettings(database_url=database_url),
-        security=SecuritySettings(
-            admin_token=SecretStr(ADMIN), secret_key=SecretStr(TokenCipher.generate_key())
-        ),
-        api=ApiSettings(max_body_bytes=8 * 1024 * 1024, public_url=SERVICE),
-        providers=ProviderSettings(sandbox_url=SANDBOX, xero_webhook_key=SecretStr(WEBHOOK_KEY)),
-        worker=WorkerSettings(worker_enabled=False),
-    )
 
 
 def invoice(n: int) -> dict[str, Any]:
@@ -94,159 +51,131 @@ def invoice(n: int) -> dict[str, Any]:
 
 
 async def main(payments: int, invoices: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = Path(directory)
-        sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
-        sandbox_app = FastAPI()
-        sandbox_app.include_router(sandbox.xero.router)
-        transport = httpx.ASGITransport(app=sandbox_app)
-        clock = FrozenClock(START)
-
-        def advance(seconds: float) -> None:
-            clock.advance(seconds=seconds)
-            sandbox.config.clock.advance(seconds)
-
-        async def sleep(seconds: float) -> None:
-            advance(seconds)
-
-        app = create_app(
-            settings_for(f"sqlite+aiosqlite:///{data_dir / 'bench.db'}", data_dir),
-            clock=clock,
-            migrate=True,
-            http_transport=transport,
-            sleep=sleep,
+    async with bench() as b:
+        service, browser, sandbox, clock, advance = (
+            b.service,
+            b.browser,
+            b.sandbox,
+            b.clock,
+            b.advance,
         )
-        service_transport = httpx.ASGITransport(app=app)
-        sandbox.xero.webhooks.transport = service_transport
-        sandbox.xero.webhooks.url = f"{SERVICE}/webhooks/xero"
-        sandbox.xero.webhooks.key = WEBHOOK_KEY
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=service_transport, base_url=SERVICE) as service,
-            httpx.AsyncClient(transport=transport, base_url=SANDBOX) as browser,
-        ):
-            await browser.put("/xero/_control/limits", json={"enabled": False})
-            headers = await connect(service, browser)
-            operations: list[dict[str, Any]] = [
-                {
-                    "kind": "customer",
-                    "id": f"cust-{c}",
-                    "data": {"version": 1, "name": f"Customer {c}", "customer_number": f"C{c}"},
-                }
-                for c in range(100)
-            ] + [{"kind": "invoice", "id": f"inv-{n}", "data": invoice(n)} for n in range(invoices)]
-            for start in range(0, len(operations), 1000):
-                answer = await service.post(
-                    "/v1/batch",
-                    json={"operations": operations[start : start + 1000]},
-                    headers=headers,
-                )
-                answer.raise_for_status()
-            state = app.state.syncsvc
-            await PushWorker(state.sessions, state.providers, clock).run_once()
-            poller = Poller(
-                state.sessions, state.providers, clock, interval=INTERVAL, rng=random.Random(1)
-            )
+        app = b.app
+        await browser.put("/xero/_control/limits", json={"enabled": False})
+        headers = await b.connect("Bench")
+        operations: list[dict[str, Any]] = [
+            {
+                "kind": "customer",
+                "id": f"cust-{c}",
+                "data": {"version": 1, "name": f"Customer {c}", "customer_number": f"C{c}"},
+            }
+            for c in range(100)
+        ] + [{"kind": "invoice", "id": f"inv-{n}", "data": invoice(n)} for n in range(invoices)]
+        await b.send(headers, operations)
+        state = app.state.syncsvc
+        await PushWorker(state.sessions, state.providers, clock).run_once()
+        poller = Poller(
+            state.sessions, state.providers, clock, interval=INTERVAL, rng=random.Random(1)
+        )
 
-            async def poll() -> tuple[int, int, float]:
-                advance(INTERVAL.total_seconds() * 1.2)
-                before = (await browser.get("/xero/_control/stats")).json()["by_route"]
-                started = time.perf_counter()
-                raised = await poller.run_once()
-                elapsed = time.perf_counter() - started
-                after = (await browser.get("/xero/_control/stats")).json()["by_route"]
-                calls = sum(after.values()) - sum(before.values())
-                return calls, raised, elapsed
-
-            await poll()
-            calls, raised, _ = await poll()
-            print("# pull")
-            print(f"unchanged organisation: {calls} calls per poll, {raised} events")
-
-            ledger = next(iter(sandbox.xero.store.organisations.values())).documents
-            numbers = [f"P-{n}" for n in range(invoices)]
-            # Part-payments, so every invoice stays open for the later measurements.
-            per_invoice = Decimal("1.00")
-            for n in range(payments):
-                target = ledger.find_invoice(numbers[n % invoices])
-                ledger.apply_payment(
-                    {
-                        "Invoice": {"InvoiceID": target["InvoiceID"]},
-                        "Account": {"Code": "090"},
-                        "Date": "2026-11-24",
-                        "Amount": per_invoice,
-                        "Reference": f"feed {n}",
-                    }
-                )
+        async def poll() -> tuple[int, int, float]:
+            advance(INTERVAL.total_seconds() * 1.2)
             before = (await browser.get("/xero/_control/stats")).json()["by_route"]
-            calls, raised, elapsed = await poll()
+            started = time.perf_counter()
+            raised = await poller.run_once()
+            elapsed = time.perf_counter() - started
             after = (await browser.get("/xero/_control/stats")).json()["by_route"]
-            pages = after.get("GET /Payments", 0) - before.get("GET /Payments", 0)
-            print(
-                f"{payments:,} new payments on {invoices:,} invoices: {pages} pages of payments, "
-                f"{calls} calls in all, {raised:,} events, {elapsed:.1f} s"
-            )
+            calls = sum(after.values()) - sum(before.values())
+            return calls, raised, elapsed
 
-            # Polling alone: a change at a random moment is seen at the connection's next
-            # poll (the scheduler looks for due polls every 10 emulated seconds).
-            rng = random.Random(7)
-            delays = []
-            for n in range(20):
-                advance(rng.uniform(0, INTERVAL.total_seconds()))
-                last = await service.get("/v1/events", headers=headers, params={"limit": 1000})
-                after_id = last.json()["next_after"]
-                changed_at = clock()
-                target = ledger.find_invoice(numbers[-1 - n])
-                ledger.apply_payment(
-                    {
-                        "Invoice": {"InvoiceID": target["InvoiceID"]},
-                        "Account": {"Code": "090"},
-                        "Date": "2026-11-25",
-                        "Amount": Decimal("0.01"),
-                        "Reference": f"poll {n}",
-                    }
-                )
-                while not await poller.run_once():
-                    advance(10)
-                new = (
-                    await service.get("/v1/events", headers=headers, params={"after": after_id})
-                ).json()["events"]
-                assert any(e["type"] == "payment.received" for e in new), "no event"
-                delays.append((clock() - changed_at).total_seconds())
-            print(
-                f"change to event, polling every {int(INTERVAL.total_seconds())} s (±10%): "
-                f"mean {statistics.mean(delays):.0f} s, max {max(delays):.0f} s (emulated)"
-            )
+        await poll()
+        calls, raised, _ = await poll()
+        print("# pull")
+        print(f"unchanged organisation: {calls} calls per poll, {raised} events")
 
-            # With Xero's webhook: from the delivery to the event in the feed (what was queued
-            # by the bulk above is delivered first, so each delivery carries one change).
+        ledger = next(iter(sandbox.xero.store.organisations.values())).documents
+        numbers = [f"P-{n}" for n in range(invoices)]
+        # Part-payments, so every invoice stays open for the later measurements.
+        per_invoice = Decimal("1.00")
+        for n in range(payments):
+            target = ledger.find_invoice(numbers[n % invoices])
+            ledger.apply_payment(
+                {
+                    "Invoice": {"InvoiceID": target["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": "2026-11-24",
+                    "Amount": per_invoice,
+                    "Reference": f"feed {n}",
+                }
+            )
+        before = (await browser.get("/xero/_control/stats")).json()["by_route"]
+        calls, raised, elapsed = await poll()
+        after = (await browser.get("/xero/_control/stats")).json()["by_route"]
+        pages = after.get("GET /Payments", 0) - before.get("GET /Payments", 0)
+        print(
+            f"{payments:,} new payments on {invoices:,} invoices: {pages} pages of payments, "
+            f"{calls} calls in all, {raised:,} events, {elapsed:.1f} s"
+        )
+
+        # Polling alone: a change at a random moment is seen at the connection's next
+        # poll (the scheduler looks for due polls every 10 emulated seconds).
+        rng = random.Random(7)
+        delays = []
+        for n in range(20):
+            advance(rng.uniform(0, INTERVAL.total_seconds()))
+            last = await service.get("/v1/events", headers=headers, params={"limit": 1000})
+            after_id = last.json()["next_after"]
+            changed_at = clock()
+            target = ledger.find_invoice(numbers[-1 - n])
+            ledger.apply_payment(
+                {
+                    "Invoice": {"InvoiceID": target["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": "2026-11-25",
+                    "Amount": Decimal("0.01"),
+                    "Reference": f"poll {n}",
+                }
+            )
+            while not await poller.run_once():
+                advance(10)
+            new = (
+                await service.get("/v1/events", headers=headers, params={"after": after_id})
+            ).json()["events"]
+            assert any(e["type"] == "payment.received" for e in new), "no event"
+            delays.append((clock() - changed_at).total_seconds())
+        print(
+            f"change to event, polling every {int(INTERVAL.total_seconds())} s (±10%): "
+            f"mean {statistics.mean(delays):.0f} s, max {max(delays):.0f} s (emulated)"
+        )
+
+        # With Xero's webhook: from the delivery to the event in the feed (what was queued
+        # by the bulk above is delivered first, so each delivery carries one change).
+        await browser.post("/xero/_control/webhooks/flush")
+        timings = []
+        for n in range(20):
+            advance(1)
+            seen = await service.get("/v1/events", headers=headers, params={"limit": 1000})
+            last = seen.json()["next_after"]
+            target = ledger.find_invoice(numbers[n])
+            ledger.apply_payment(
+                {
+                    "Invoice": {"InvoiceID": target["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": "2026-11-25",
+                    "Amount": Decimal("0.01"),
+                    "Reference": f"webhook {n}",
+                }
+            )
+            started = time.perf_counter()
             await browser.post("/xero/_control/webhooks/flush")
-            timings = []
-            for n in range(20):
-                advance(1)
-                seen = await service.get("/v1/events", headers=headers, params={"limit": 1000})
-                last = seen.json()["next_after"]
-                target = ledger.find_invoice(numbers[n])
-                ledger.apply_payment(
-                    {
-                        "Invoice": {"InvoiceID": target["InvoiceID"]},
-                        "Account": {"Code": "090"},
-                        "Date": "2026-11-25",
-                        "Amount": Decimal("0.01"),
-                        "Reference": f"webhook {n}",
-                    }
-                )
-                started = time.perf_counter()
-                await browser.post("/xero/_control/webhooks/flush")
-                events = (
-                    await service.get("/v1/events", headers=headers, params={"after": last})
-                ).json()["events"]
-                assert any(e["type"] == "payment.received" for e in events), "no event"
-                timings.append((time.perf_counter() - started) * 1000)
-            print(
-                f"change to event with Xero's webhook: mean {statistics.mean(timings):.0f} ms, "
-                f"max {max(timings):.0f} ms (real time, from Xero's delivery to the event)"
-            )
+            events = (
+                await service.get("/v1/events", headers=headers, params={"after": last})
+            ).json()["events"]
+            assert any(e["type"] == "payment.received" for e in events), "no event"
+            timings.append((time.perf_counter() - started) * 1000)
+        print(
+            f"change to event with Xero's webhook: mean {statistics.mean(timings):.0f} ms, "
+            f"max {max(timings):.0f} ms (real time, from Xero's delivery to the event)"
+        )
 
 
 async def last_event_id(service: httpx.AsyncClient, headers: dict[str, str]) -> int:
@@ -258,22 +187,6 @@ async def last_event_id(service: httpx.AsyncClient, headers: dict[str, str]) -> 
         if page.json()["next_after"] == after:
             return after
         after = page.json()["next_after"]
-
-
-async def connect(service: httpx.AsyncClient, browser: httpx.AsyncClient) -> dict[str, str]:
-    created = await service.post(
-        "/v1/tenants", json={"name": "Bench"}, headers={"Authorization": f"Bearer {ADMIN}"}
-    )
-    created.raise_for_status()
-    headers = {"Authorization": f"Bearer {created.json()['api_key']}"}
-    authorize = await service.get(
-        "/v1/connection/authorize", params={"provider": "xero"}, headers=headers
-    )
-    redirect = await browser.get(authorize.json()["authorize_url"])
-    callback = urlsplit(redirect.headers["location"])
-    (await service.get(f"{callback.path}?{callback.query}")).raise_for_status()
-    (await service.put("/v1/settings", json=SETTINGS, headers=headers)).raise_for_status()
-    return headers
 
 
 if __name__ == "__main__":

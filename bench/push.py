@@ -19,45 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
-from pydantic import SecretStr
 
-from syncsvc.app import create_app
-from syncsvc.config import (
-    ApiSettings,
-    DatabaseSettings,
-    ProviderSettings,
-    RuntimeSettings,
-    SecuritySettings,
-    Settings,
-    WorkerSettings,
-)
-from syncsvc.kit.cipher import TokenCipher
-from syncsvc.kit.clock import FrozenClock
+from harness import Bench, bench  # bench/ is the script's directory, first on sys.path
 from syncsvc.push.worker import PushWorker
-from syncsvc.sandbox.app import SandboxConfig, build_sandbox
-
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-SERVICE = "http://syncsvc.bench"
-SANDBOX = "http://sandbox.bench"
-ADMIN = "bench-admin-token"
-BATCH = 1000
-SETTINGS = {
-    "payments_account": "090",
-    "labour_income_account": "200",
-    "materials_income_account": "260",
-    "rounding_account": "860",
-}
 
 Scope = MutableMapping[str, Any]
 ASGI = Callable[
@@ -116,21 +88,6 @@ class Phase:
         return "\n".join(lines)
 
 
-def settings_for(database_url: str, data_dir: Path) -> Settings:
-    return Settings(
-        runtime=RuntimeSettings(
-            env="test", data_dir=data_dir, log_format="text", log_level="WARNING"
-        ),
-        database=DatabaseSettings(database_url=database_url),
-        security=SecuritySettings(
-            admin_token=SecretStr(ADMIN), secret_key=SecretStr(TokenCipher.generate_key())
-        ),
-        api=ApiSettings(max_body_bytes=8 * 1024 * 1024, public_url=SERVICE),
-        providers=ProviderSettings(sandbox_url=SANDBOX),
-        worker=WorkerSettings(worker_enabled=False),
-    )
-
-
 def invoice(n: int, prefix: str, customers: int) -> dict[str, Any]:
     return {
         "version": 1,
@@ -159,27 +116,8 @@ def invoice(n: int, prefix: str, customers: int) -> dict[str, Any]:
     }
 
 
-async def connect(
-    service: httpx.AsyncClient, browser: httpx.AsyncClient, name: str
-) -> dict[str, str]:
-    created = await service.post(
-        "/v1/tenants", json={"name": name}, headers={"Authorization": f"Bearer {ADMIN}"}
-    )
-    created.raise_for_status()
-    headers = {"Authorization": f"Bearer {created.json()['api_key']}"}
-    authorize = await service.get(
-        "/v1/connection/authorize", params={"provider": "xero"}, headers=headers
-    )
-    authorize.raise_for_status()
-    redirect = await browser.get(authorize.json()["authorize_url"])
-    callback = urlsplit(redirect.headers["location"])
-    (await service.get(f"{callback.path}?{callback.query}")).raise_for_status()
-    (await service.put("/v1/settings", json=SETTINGS, headers=headers)).raise_for_status()
-    return headers
-
-
 async def ingest(
-    service: httpx.AsyncClient, headers: dict[str, str], prefix: str, invoices: int, customers: int
+    b: Bench, headers: dict[str, str], prefix: str, invoices: int, customers: int
 ) -> None:
     operations = [
         {
@@ -196,12 +134,7 @@ async def ingest(
         {"kind": "invoice", "id": f"{prefix}-inv-{n}", "data": invoice(n, prefix, customers)}
         for n in range(invoices)
     ]
-    for start in range(0, len(operations), BATCH):
-        answer = await service.post(
-            "/v1/batch", json={"operations": operations[start : start + BATCH]}, headers=headers
-        )
-        answer.raise_for_status()
-        assert answer.json()["summary"]["refused"] == 0, answer.text
+    await b.send(headers, operations)
 
 
 async def push_phase(
@@ -235,45 +168,26 @@ async def push_phase(
 
 
 async def main(invoices: int, customers: int, database_url: str | None) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        data_dir = Path(directory)
-        url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
-        sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
-        sandbox_fastapi = FastAPI()
-        sandbox_fastapi.include_router(sandbox.xero.router)
-        timed = TimedApp(sandbox_fastapi)
-        transport = httpx.ASGITransport(app=timed)
-        clock = FrozenClock(START)
-
-        async def sleep(seconds: float) -> None:  # waits for the call budget pass on both clocks
-            clock.advance(seconds=seconds)
-            sandbox.config.clock.advance(seconds)
-
-        app = create_app(
-            settings_for(url, data_dir),
-            clock=clock,
-            migrate=True,
-            http_transport=transport,
-            sleep=sleep,
-        )
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=SERVICE) as service,
-            httpx.AsyncClient(transport=transport, base_url=SANDBOX) as browser,
-        ):
-            print(f"# push: {invoices:,} invoices for {customers:,} customers, {url.split(':')[0]}")
-            for name, prefix, limits in (("limits on", "A", True), ("limits off", "B", False)):
-                await browser.put("/xero/_control/limits", json={"enabled": limits})
-                headers = await connect(service, browser, f"Bench {prefix}")
-                started = time.perf_counter()
-                await ingest(service, headers, prefix, invoices, customers)
-                print(f"ingest ({name}): {time.perf_counter() - started:.1f} s")
-                phase = await push_phase(
-                    f"push, sandbox {name}", app, browser, timed, sandbox.config.clock, invoices
-                )
-                print(phase.report())
-                status = (await service.get("/v1/sync/status", headers=headers)).json()
-                print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
+    async with bench(database_url, wrap_sandbox=TimedApp) as b:
+        kind = b.database_url.split(":")[0]
+        print(f"# push: {invoices:,} invoices for {customers:,} customers, {kind}")
+        for name, prefix, limits in (("limits on", "A", True), ("limits off", "B", False)):
+            await b.browser.put("/xero/_control/limits", json={"enabled": limits})
+            headers = await b.connect(f"Bench {prefix}")
+            started = time.perf_counter()
+            await ingest(b, headers, prefix, invoices, customers)
+            print(f"ingest ({name}): {time.perf_counter() - started:.1f} s")
+            phase = await push_phase(
+                f"push, sandbox {name}",
+                b.app,
+                b.browser,
+                b.sandbox_app,
+                b.sandbox.config.clock,
+                invoices,
+            )
+            print(phase.report())
+            status = (await b.service.get("/v1/sync/status", headers=headers)).json()
+            print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
 
 
 if __name__ == "__main__":
