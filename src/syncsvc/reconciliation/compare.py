@@ -1,7 +1,7 @@
 """The host's invoices and payments against Xero's copies: pure functions, no I/O.
 
-An invoice is `ok`, `missing` (never reached Xero), `different` (total, status or contact:
-each field with both values), or `payments_differ` (payments on one side only, by amount and
+An invoice is `ok`, `missing` (never reached Xero), `different` (total, status, contact or
+lines: each field with both values), or `payments_differ` (payments on one side only, by amount and
 date). Xero documents this service did not create are never looked at: rows start from the
 host's records.
 """
@@ -33,6 +33,8 @@ class HostInvoice:
     contact_id: str | None  # the Xero contact its customer is linked to
     sync_state: str
     last_error: str | None
+    # (description, quantity, unit price) as pushed line by line; None: pushed as summaries
+    lines: tuple[tuple[str, Decimal, Decimal], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def compare_invoice(
     xero: dict[str, Any] | None,
     payments: list[HostPayment],
     pushed_payment_ids: set[str],
+    rounding_account: str | None = None,
 ) -> Row:
     """`pushed_payment_ids`: every Xero payment this service pushed (a Xero payment on the
     invoice that is not among them was made in Xero)."""
@@ -94,6 +97,8 @@ def compare_invoice(
             row.differences.append(
                 {"field": "total", "host": str(_money(host.total)), "xero": str(xero_total)}
             )
+        if host.lines is not None:
+            row.differences += _line_differences(host.lines, xero, rounding_account)
         contact = str((xero.get("Contact") or {}).get("ContactID") or "")
         if host.contact_id and contact != host.contact_id:
             row.differences.append(
@@ -125,6 +130,38 @@ def compare_invoice(
     if row.payments_missing_in_xero or row.payments_missing_in_host:
         row.outcome = "payments_differ"
     return row
+
+
+def _line_key(description: Any, quantity: Any, unit: Any) -> tuple[str, Decimal, Decimal]:
+    four = Decimal("0.0001")
+    return (
+        str(description or "").strip(),
+        Decimal(str(quantity if quantity is not None else 1)).quantize(four),
+        Decimal(str(unit if unit is not None else 0)).quantize(four),
+    )
+
+
+def _line_differences(
+    host_lines: tuple[tuple[str, Decimal, Decimal], ...],
+    xero: dict[str, Any],
+    rounding_account: str | None,
+) -> list[dict[str, Any]]:
+    """Lines on one side only (the rounding line the service adds is not a host line)."""
+    ours = sorted(_line_key(*line) for line in host_lines)
+    theirs = sorted(
+        _line_key(li.get("Description"), li.get("Quantity"), li.get("UnitAmount"))
+        for li in xero.get("LineItems") or []
+        if not rounding_account or li.get("AccountCode") != rounding_account
+    )
+    if ours == theirs:
+        return []
+    only_host = [line for line in ours if line not in theirs]
+    only_xero = [line for line in theirs if line not in ours]
+
+    def shown(lines: list[tuple[str, Decimal, Decimal]]) -> list[str]:
+        return [f"{d} ({q.normalize()} x {u.normalize()})" for d, q, u in lines[:5]]
+
+    return [{"field": "lines", "host": shown(only_host), "xero": shown(only_xero)}]
 
 
 def summary(rows: list[Row]) -> dict[str, int]:

@@ -67,8 +67,9 @@ class ReconciliationOut(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     rows: list[dict[str, Any]] | None = Field(
-        description="One per host invoice in the range: `ok`, `missing`, `different` (with "
-        "each field's two values), `payments_differ`; with `fix`, what the fix did or why not."
+        description="One per host invoice in the range: `ok`, `missing`, `different` (total, "
+        "status, contact or lines, each with both values), `payments_differ`; with `fix`, "
+        "what the fix did or why not. For `payments`: one per payment on either side."
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,7 @@ from syncsvc.reconciliation.compare import (
     payments_summary,
     summary,
 )
+from syncsvc.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -115,6 +117,9 @@ async def _invoices(
 ) -> tuple[list[Row], int]:
     async with sessions() as session:
         hosts, payments, pushed = await _host_side(session, tenant_id, date_from, date_to)
+        settings = await SettingsService(session, tenant_id, clock).account_settings()
+    if not settings.push_line_items:  # Xero holds summary lines: lines are not compared
+        hosts = [replace(host, lines=None) for host in hosts]
     client = await _client(hub, tenant_id)
     where = (
         f'Type=="ACCREC" AND Date >= DateTime({date_from.year},{date_from.month},{date_from.day})'
@@ -132,7 +137,11 @@ async def _invoices(
     rows = []
     for host in hosts:
         xero = by_id.get(host.provider_id or "") or by_number.get(host.number)
-        rows.append(compare_invoice(host, xero, payments.get(host.host_id, []), pushed))
+        rows.append(
+            compare_invoice(
+                host, xero, payments.get(host.host_id, []), pushed, settings.rounding_account
+            )
+        )
     await _progress(sessions, job_id, {"pages_read": calls, "invoices_checked": len(rows)})
     if fix:
         await _fix(sessions, hub, clock, tenant_id, connection_id, rows, payments)
@@ -386,6 +395,14 @@ async def _host_side(
             contacts.get(r.payload["customer_id"]),
             r.state,
             r.last_error,
+            tuple(
+                (
+                    str(line["description"]),
+                    Decimal(str(line["quantity"])),
+                    Decimal(str(line["unit_price"])),
+                )
+                for line in r.payload.get("lines") or []
+            ),
         )
         for r in invoices
     ]
