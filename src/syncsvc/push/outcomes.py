@@ -127,6 +127,7 @@ def _statements() -> dict[SyncState, Update]:
         SyncState.BLOCKED: row.values(**common, state=SyncState.BLOCKED.value),
         SyncState.PENDING: row.values(
             **common,
+            state=SyncState.PENDING.value,  # a blocked record that got as far as a write
             attempts=bindparam("b_attempts"),
             next_attempt_at=bindparam("b_at"),
             write_uncertain=c.write_uncertain | bindparam("b_uncertain", type_=Boolean),
