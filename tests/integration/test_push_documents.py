@@ -285,3 +285,25 @@ async def test_customer_updates_wait_for_the_tenants_switch(link: Linked) -> Non
     await worker.run_once()
     [contact] = books(link).contacts.values()
     assert contact["Name"] == "Harbour Cafe"
+
+
+async def test_payments_on_invoices_pushed_as_drafts_go_once_approved_in_xero(
+    link: Linked,
+) -> None:
+    tenant, worker = await ready(link, invoice_status="draft")
+    h = tenant.headers
+    await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
+    await link.service.put("/v1/invoices/inv-1", json=invoice(), headers=h)
+    await link.service.put("/v1/payments/pay-1", json=payment_of(surcharge="0"), headers=h)
+    await worker.run_once()
+    waiting = await sync_of(link, tenant, "/v1/payments/pay-1")
+    assert waiting["state"] == "blocked"
+    assert "approve it there" in waiting["last_error"]
+
+    ledger = books(link)
+    [draft] = ledger.invoices.values()
+    ledger.apply_document({"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}, "INVOICE")
+    assert await worker.run_once() == 0  # not looked at again before its time
+    link.advance(15 * 60)
+    assert await worker.run_once() == 1  # nothing else due: the recheck alone brings it
+    assert draft["Status"] == "PAID"

@@ -32,8 +32,19 @@ async def connections_with_due_work(
         select(SyncRecord.id)
         .where(
             SyncRecord.tenant_id == Connection.tenant_id,
-            SyncRecord.state == SyncState.PENDING.value,
-            or_(SyncRecord.next_attempt_at.is_(None), SyncRecord.next_attempt_at <= now),
+            or_(
+                and_(
+                    SyncRecord.state == SyncState.PENDING.value,
+                    or_(SyncRecord.next_attempt_at.is_(None), SyncRecord.next_attempt_at <= now),
+                ),
+                # A blocked record waiting on something in the package (an approval in Xero)
+                # is looked at again when its time comes; one waiting on another record goes
+                # on when that record is pushed (it is then pending, and due).
+                and_(
+                    SyncRecord.state == SyncState.BLOCKED.value,
+                    SyncRecord.next_attempt_at <= now,
+                ),
+            ),
         )
         .exists()
     )

@@ -45,8 +45,8 @@ def failed(
     return Result(due, SyncState.FAILED, message, provider_id, uncertain=uncertain)
 
 
-def blocked(due: Due, reason: str) -> Result:
-    return Result(due, SyncState.BLOCKED, reason)
+def blocked(due: Due, reason: str, recheck_at: datetime | None = None) -> Result:
+    return Result(due, SyncState.BLOCKED, reason, next_attempt_at=recheck_at)
 
 
 def again(due: Due, message: str, at: datetime | None, *, uncertain: bool) -> Result:
@@ -124,7 +124,9 @@ def _statements() -> dict[SyncState, Update]:
             # Refused by the provider: not in doubt. Given up after transient failures: still.
             write_uncertain=bindparam("b_uncertain", type_=Boolean),
         ),
-        SyncState.BLOCKED: row.values(**common, state=SyncState.BLOCKED.value),
+        SyncState.BLOCKED: row.values(
+            **common, state=SyncState.BLOCKED.value, next_attempt_at=bindparam("b_at")
+        ),
         SyncState.PENDING: row.values(
             **common,
             state=SyncState.PENDING.value,  # a blocked record that got as far as a write

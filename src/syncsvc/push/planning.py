@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -83,7 +84,17 @@ class Planned:
 
 
 class Blocked(Exception):
-    """What the record needs failed or never came: it waits, and says why."""
+    """What the record needs failed or never came: it waits, and says why. `recheck`: what
+    it waits for happens in the package (an approval in Xero), so look again after this."""
+
+    def __init__(self, reason: str, recheck: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.recheck = recheck
+
+
+# How often a payment on an invoice the tenant pushes as a draft looks whether someone has
+# approved it in Xero (one read for a batch of them).
+DRAFT_RECHECK = timedelta(minutes=15)
 
 
 class Waiting(Exception):
@@ -242,7 +253,26 @@ async def plan_credit_note(ctx: Context, due: Due, dependencies: Dependencies) -
     return Planned(due, WriteItem(note.number, body), "CreditNotes", allocations=allocations)
 
 
-def plan_payment(ctx: Context, due: Due, dependencies: Dependencies) -> Planned:
+def drafts_to_check(
+    ctx: Context, kind: RecordKind, batch: list[Due], deps: Dependencies
+) -> list[str]:
+    """Numbers of invoices the tenant pushes as drafts that payments in this batch are on:
+    whether someone approved them in Xero is read first (one call, only when there are any)."""
+    if kind is not RecordKind.PAYMENT or ctx.settings.invoice_status != "draft":
+        return []
+    invoices = deps.get(RecordKind.INVOICE, {})
+    numbers = []
+    for due in batch:
+        record = invoices.get(due.payload["invoice_id"])
+        if not due.deleted and record is not None and record.provider_id:
+            numbers.append(str(record.payload["number"]))
+    return numbers
+
+
+def plan_payment(
+    ctx: Context, due: Due, dependencies: Dependencies, xero_status: dict[str, str]
+) -> Planned:
+    """`xero_status`: Xero's status of invoices the tenant pushes as drafts."""
     payment = Payment.model_validate({"version": 0, **due.payload})
     reference = mapping.payment_reference(payment, due.host_id)
     if due.deleted:
@@ -259,8 +289,14 @@ def plan_payment(ctx: Context, due: Due, dependencies: Dependencies) -> Planned:
         )
     invoice_record = ready(dependencies.get(RecordKind.INVOICE, {}), payment.invoice_id, "invoice")
     invoice = Invoice.model_validate({"version": 0, **invoice_record.payload})
-    if invoice.status == "draft" or ctx.settings.invoice_status == "draft":
-        raise Blocked(f"invoice {payment.invoice_id} is a draft in Xero: approve it first")
+    if invoice.status == "draft":
+        raise Blocked(f"invoice {payment.invoice_id} is a draft in the host: approve it first")
+    approved_in_xero = xero_status.get(invoice.number) in ("AUTHORISED", "PAID")
+    if ctx.settings.invoice_status == "draft" and not approved_in_xero:
+        raise Blocked(
+            f"invoice {payment.invoice_id} is a draft in Xero: approve it there first",
+            recheck=DRAFT_RECHECK,
+        )
     body = mapping.payment_body(
         payment, str(invoice_record.provider_id), ctx.settings, ctx.overrides
     )

@@ -65,6 +65,7 @@ from syncsvc.push.planning import (
     Planned,
     Waiting,
     dependencies_of,
+    drafts_to_check,
     plan_credit_note,
     plan_customer,
     plan_invoice,
@@ -216,8 +217,8 @@ class PushWorker:
         results: list[Result],
     ) -> None:
         xero_status: dict[str, str] = {}
-        if voids := voids_to_check(kind, batch):
-            found = await find(ctx.client, "Invoices", voids)
+        if to_read := voids_to_check(kind, batch) + drafts_to_check(ctx, kind, batch, dependencies):
+            found = await find(ctx.client, "Invoices", to_read)
             xero_status = {number: str(doc.get("Status")) for number, doc in found.items()}
         plans: list[Planned] = []
         for due in batch:
@@ -226,7 +227,8 @@ class PushWorker:
             except Waiting:
                 continue  # what it needs is on its way: looked at again next time
             except Blocked as reason:
-                results.append(outcomes.blocked(due, str(reason)))
+                recheck = self.clock() + reason.recheck if reason.recheck else None
+                results.append(outcomes.blocked(due, str(reason), recheck))
             except (Misconfigured, RecordError) as exc:
                 results.append(outcomes.failed(due, exc.message))
         results.extend(outcomes.synced(p.due) for p in plans if p.item is None)
@@ -254,7 +256,7 @@ class PushWorker:
             return await plan_invoice(ctx, due, dependencies, xero_status)
         if kind is RecordKind.CREDIT_NOTE:
             return await plan_credit_note(ctx, due, dependencies)
-        return plan_payment(ctx, due, dependencies)
+        return plan_payment(ctx, due, dependencies, xero_status)
 
     async def _guarded(
         self, ctx: Context, group: list[Planned], results: list[Result], work: Any
