@@ -205,9 +205,7 @@ async def _walk_through(app: Any, here: str) -> None:
             f"4. The host sent {summary['accepted']} records: 3 customers, 4 invoices, "
             "a payment and a credit note."
         )
-        # The batch woke the push worker as it was answered; wait for a run that began
-        # after it (a poke of our own marks the point).
-        state.push_wakeup.poke()
+        # The batch woke the push worker before it was answered: wait for that run.
         await asyncio.wait_for(state.push_wakeup.caught_up(), WAIT_SECONDS)
         await _print_pushed(api, headers)
         total = _invoice("D-1003", "cust-3", 3, "120.00", "J-503")["total"]

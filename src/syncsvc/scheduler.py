@@ -10,7 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from syncsvc.connections.tasks import refresh_idle_tokens
 from syncsvc.events.delivery import EventDeliverer
 from syncsvc.events.retention import drop_expired
-from syncsvc.pull.poller import Poller
+from syncsvc.pull.poller import poller_for
 from syncsvc.reconciliation.retention import drop_expired_reports
 from syncsvc.state import AppState
 
@@ -32,13 +32,7 @@ def build_scheduler(state: AppState) -> AsyncIOScheduler:
     )
     # Each connection is polled every poll interval (with jitter, kept on the connection);
     # the job looks for due ones more often than that, so none waits long past its time.
-    poller = Poller(
-        state.sessions,
-        state.providers,
-        state.clock,
-        interval=timedelta(seconds=settings.poll_interval_seconds),
-        owner=settings.worker_id,
-    )
+    poller = poller_for(state)
     scheduler.add_job(
         poller.run_once,
         "interval",

@@ -16,7 +16,7 @@ from syncsvc.db import transaction
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.metrics.registry import RequestCounter
-from syncsvc.push.wakeup import PushWakeup
+from syncsvc.push.wakeup import PushWakeup, woken_after_commit
 from syncsvc.tenants.keycache import ApiKeyCache
 
 
@@ -48,6 +48,7 @@ async def get_session(state: AppStateDep) -> AsyncIterator[AsyncSession]:
     is sent, so whatever the host is told was accepted is durable."""
     async with transaction(state.sessions) as session:
         yield session
+    woken_after_commit(session, state.push_wakeup)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

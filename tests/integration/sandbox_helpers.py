@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox
 from tests.conftest import SANDBOX_URL, SERVICE_URL, TenantHandle, create_tenant, make_settings
 
 WEBHOOK_KEY = "sandbox-webhook-key"
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the service's and the sandbox's clocks
 
 
 @dataclass

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,17 +15,10 @@ from syncsvc.connections.token_store import TokenStore
 from syncsvc.models import Connection
 from syncsvc.providers.errors import NeedsReauth
 from tests.conftest import create_tenant
-from tests.integration.sandbox_helpers import Linked, connected_tenant, consent, linked
+from tests.integration.sandbox_helpers import Linked, connected_tenant, consent
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MINUTES = 60.0
 DAYS = 86400.0
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
 
 
 async def test_consent_connects_and_lookups_come_from_xero(link: Linked) -> None:

@@ -4,26 +4,13 @@ once, however often it is applied; and the push that follows makes no duplicate.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from syncsvc.imports.matching import normalise_name
 from syncsvc.push.worker import PushWorker
 from tests.conftest import TenantHandle
 from tests.factories import customer
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
-
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
+from tests.integration.sandbox_helpers import Linked, connected_tenant
 
 
 def books(link: Linked) -> Any:

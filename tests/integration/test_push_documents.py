@@ -4,21 +4,15 @@ surcharges, payment edits and deletes, drafts, and many quick updates made into 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from syncsvc.push.worker import PushWorker
 from tests.conftest import TenantHandle
 from tests.factories import credit_note, customer, payment
 from tests.factories import invoice as host_invoice
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import Linked, connected_tenant
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = {
     "payments_account": "090",
     "labour_income_account": "200",
@@ -27,12 +21,6 @@ SETTINGS = {
     "credit_notes_account": "260",
     "rounding_account": "860",
 }
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
 
 
 async def ready(link: Linked, **settings: Any) -> tuple[TenantHandle, PushWorker]:

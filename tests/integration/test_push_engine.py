@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from syncsvc.push.worker import PushWorker
 from tests.conftest import TenantHandle
 from tests.factories import customer, invoice, payment
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import Linked, connected_tenant
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = {
     "payments_account": "090",
     "labour_income_account": "200",
     "materials_income_account": "260",
     "rounding_account": "860",
 }
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
 
 
 async def ready(link: Linked) -> tuple[TenantHandle, PushWorker]:

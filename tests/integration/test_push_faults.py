@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syncsvc.push.worker import PushWorker
 from tests.factories import credit_note, customer, invoice, payment
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import Linked, connected_tenant
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = {
     "payments_account": "090",
     "labour_income_account": "200",
@@ -38,12 +34,6 @@ WRITES = {
 CUSTOMERS = 12
 INVOICES = 120  # more than two of Xero's batches of 50
 CREDIT_NOTES = 6  # on unpaid invoices: inv-4, inv-7, ... inv-19
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
 
 
 def books(link: Linked) -> Any:

@@ -4,29 +4,18 @@ resets, and says so in the sync status; a 429 burst waits out Retry-After."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
+from datetime import datetime, timedelta
 
 from syncsvc.push.worker import PushWorker
 from tests.factories import customer, invoice
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import START, Linked, connected_tenant
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = {
     "payments_account": "090",
     "labour_income_account": "200",
     "materials_income_account": "260",
     "rounding_account": "860",
 }
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
 
 
 async def test_the_day_limit_pauses_the_connection_until_it_resets(link: Linked) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,8 @@ from syncsvc.db import create_engine, session_factory, transaction
 from syncsvc.models import SyncRecord
 from syncsvc.push.wakeup import PushWakeup, announce, listen_for_work
 from tests.factories import customer
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import START, Linked, connected_tenant, linked
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # Generous bound on waiting for the event loop to do what it was told; a pass takes ms.
 WITHIN_SECONDS = 30
 

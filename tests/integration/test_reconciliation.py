@@ -4,20 +4,15 @@ that classifies it, the fix that repairs what it can, and a second run that show
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from syncsvc.push.worker import PushWorker
 from syncsvc.reconciliation.retention import drop_expired_reports
 from tests.conftest import TenantHandle
 from tests.factories import customer, invoice, payment
-from tests.integration.sandbox_helpers import Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import Linked, connected_tenant
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = {
     "payments_account": "090",
     "labour_income_account": "200",
@@ -25,12 +20,6 @@ SETTINGS = {
     "rounding_account": "860",
 }
 RANGE = {"from": "2026-10-01", "to": "2026-11-30"}
-
-
-@pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
-    async with linked(database_url, tmp_path, START) as value:
-        yield value
 
 
 async def reconcile(link: Linked, tenant: TenantHandle, *, fix: bool = False) -> dict[str, Any]:

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from syncsvc.config import Settings
 from syncsvc.connections.credentials import credentials_for
 from syncsvc.connections.oauth import OAuthClient
-from syncsvc.connections.token_store import TokenStore
+from syncsvc.connections.token_store import ActiveToken, TokenStore
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
 from syncsvc.providers.base import LookupItem, ProviderAdapter
 from syncsvc.providers.pacing import RateBudget, Sleep
 from syncsvc.providers.registry import build_registry
+from syncsvc.providers.xero.client import XeroClient
 
 
 class ProviderNotConfigured(Exception):
@@ -57,6 +58,16 @@ class ProviderHub:
         # One call budget per organisation, shared by everything this process sends it.
         self._budgets: dict[tuple[str, str], RateBudget] = {}
         self._sleep = sleep
+
+    def client(self, active: ActiveToken) -> XeroClient:
+        """Calls to the organisation of `active`, within that organisation's call budget."""
+        return XeroClient(
+            self.http,
+            self.adapter(active.provider).facts,
+            active.token,
+            active.organisation_id,
+            budget=self.budget(active.provider, active.organisation_id),
+        )
 
     def budget(self, provider: str, organisation_id: str) -> RateBudget:
         key = (provider, organisation_id)

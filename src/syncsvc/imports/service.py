@@ -21,7 +21,6 @@ from syncsvc.kit.clock import Clock
 from syncsvc.models import Connection, CustomerImport, SyncRecord
 from syncsvc.models.enums import RecordKind
 from syncsvc.providers.errors import NeedsReauth, ProviderError
-from syncsvc.providers.xero.client import XeroClient
 from syncsvc.providers.xero.reads import pages
 from syncsvc.pull.repository import PullRepository
 
@@ -64,12 +63,7 @@ async def _run(
     if connection_id is None:
         await _finish(sessions, clock, import_id, None, "not connected to an accounting package")
         return
-    active = await hub.tokens.active(tenant_id)
-    adapter = hub.adapter(active.provider)
-    budget = hub.budget(active.provider, active.organisation_id)
-    client = XeroClient(
-        hub.http, adapter.facts, active.token, active.organisation_id, budget=budget
-    )
+    client = hub.client(await hub.tokens.active(tenant_id))
     contacts: list[dict[str, Any]] = []
     async for page in pages(client, "Contacts", {"where": 'ContactStatus=="ACTIVE"'}):
         contacts += page

@@ -3,13 +3,11 @@ trigger run after the answer is sent."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 
 from syncsvc.db import transaction
-from syncsvc.pull.poller import RESOURCES, Poller
+from syncsvc.pull.poller import RESOURCES, poller_for
 from syncsvc.pull.webhooks import events_of, signature_is_valid, take_in
 from syncsvc.state import AppState, AppStateDep
 
@@ -39,13 +37,6 @@ async def xero_webhook(request: Request, state: AppStateDep) -> Response:
 
 
 async def _poll(state: AppState, wanted: dict[int, set[str]]) -> None:
-    worker = state.settings.worker
-    poller = Poller(
-        state.sessions,
-        state.providers,
-        state.clock,
-        interval=timedelta(seconds=worker.poll_interval_seconds),
-        owner=worker.worker_id,
-    )
+    poller = poller_for(state)
     for connection_id, resources in wanted.items():
         await poller.poll(connection_id, tuple(r for r in RESOURCES if r in resources))

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,7 +34,6 @@ from syncsvc.models import Connection, PulledDocument, SyncRecord
 from syncsvc.models.enums import RecordKind
 from syncsvc.providers.errors import NeedsReauth, RateLimited, Transient
 from syncsvc.providers.pacing import DailyLimitReached
-from syncsvc.providers.xero.client import XeroClient
 from syncsvc.providers.xero.reads import changed_since, parse_date, parse_datetime
 from syncsvc.pull.repository import (
     PullRepository,
@@ -43,6 +42,9 @@ from syncsvc.pull.repository import (
     take_poll_lease,
 )
 from syncsvc.settings.service import SettingsService
+
+if TYPE_CHECKING:
+    from syncsvc.state import AppState
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=5)
@@ -57,10 +59,17 @@ class Sighting:
     seen: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class PollResult:
-    calls: int
-    events: int
+def poller_for(state: AppState) -> Poller:
+    """The app's poller: every connection each SYNCSVC_POLL_INTERVAL_SECONDS, leases held
+    under this replica's name."""
+    worker = state.settings.worker
+    return Poller(
+        state.sessions,
+        state.providers,
+        state.clock,
+        interval=timedelta(seconds=worker.poll_interval_seconds),
+        owner=worker.worker_id,
+    )
 
 
 class Poller:
@@ -87,19 +96,20 @@ class Poller:
             due = await connections_to_poll(session, self.clock())
         raised = 0
         for connection_id in due:
-            raised += (await self.poll(connection_id)).events
+            raised += await self.poll(connection_id)
         return raised
 
-    async def poll(self, connection_id: int, resources: tuple[str, ...] = RESOURCES) -> PollResult:
+    async def poll(self, connection_id: int, resources: tuple[str, ...] = RESOURCES) -> int:
         """One poll of one connection (of `resources`: a webhook's targeted poll reads only
-        what its events name), unless another is under way on any replica."""
+        what its events name), unless another is under way on any replica. Returns the
+        events raised."""
         async with transaction(self.sessions) as session:
             if not await take_poll_lease(session, connection_id, self.owner, self.clock()):
-                return PollResult(0, 0)
+                return 0
             connection = await session.get(Connection, connection_id)
             assert connection is not None
             tenant_id, connected_at = connection.tenant_id, connection.created_at
-        result = PollResult(0, 0)
+        result = 0
         try:
             result = await self._poll(connection_id, tenant_id, connected_at, resources)
         finally:
@@ -117,19 +127,15 @@ class Poller:
         tenant_id: uuid.UUID,
         connected_at: datetime,
         resources: tuple[str, ...],
-    ) -> PollResult:
+    ) -> int:
         try:
             active = await self.hub.tokens.active(tenant_id)
         except (NotConnected, NeedsReauth, TokenCipherError):
-            return PollResult(0, 0)
-        adapter = self.hub.adapter(active.provider)
-        budget = self.hub.budget(active.provider, active.organisation_id)
-        client = XeroClient(
-            self.hub.http, adapter.facts, active.token, active.organisation_id, budget=budget
-        )
+            return 0
+        client = self.hub.client(active)
         async with self.sessions() as session:
             settings = await SettingsService(session, tenant_id, self.clock).account_settings()
-        calls = raised = 0
+        raised = 0
         try:
             for resource in resources:
                 if resource == "Contacts" and not settings.pull_customer_updates:
@@ -141,7 +147,6 @@ class Poller:
                     )
                 since = (cursor or connected_at) - OVERLAP
                 documents = await changed_since(client, resource, since)
-                calls += 1 + len(documents) // 1000
                 raised += await self._take_in(tenant_id, connection_id, resource, documents, began)
         except (RateLimited, DailyLimitReached, Transient, NeedsReauth) as exc:
             # What was read is kept; the rest waits for the next poll.
@@ -149,7 +154,7 @@ class Poller:
                 "poll interrupted",
                 extra={"tenant_id": str(tenant_id), "reason": str(exc)},
             )
-        return PollResult(calls, raised)
+        return raised
 
     async def _take_in(
         self,

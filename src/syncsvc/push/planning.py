@@ -114,6 +114,9 @@ class Context:
     hub: ProviderHub
     organisation_id: str
     provider: str
+    # Built once per push from the lookups, not once per record.
+    _rates: dict[str, Decimal] | None = field(default=None, repr=False)
+    _account_tax: dict[str, str] | None = field(default=None, repr=False)
 
     async def _lookup(self, kind: LookupKind) -> list[LookupItem]:
         key = (str(self.tenant_id), self.organisation_id, kind.value)
@@ -127,13 +130,19 @@ class Context:
 
     async def tax_rates(self) -> dict[str, Decimal]:
         """The organisation's tax rates (percent by tax type), from the lookup cache."""
-        items = await self._lookup(LookupKind.TAX_RATES)
-        return {item.code: Decimal(str(item.details.get("rate") or 0)) for item in items}
+        if self._rates is None:
+            items = await self._lookup(LookupKind.TAX_RATES)
+            self._rates = {i.code: Decimal(str(i.details.get("rate") or 0)) for i in items}
+        return self._rates
 
     async def account_tax_types(self) -> dict[str, str]:
         """Each account's own default tax type, from the lookup cache."""
-        items = await self._lookup(LookupKind.ACCOUNTS)
-        return {i.code: str(i.details["tax_type"]) for i in items if i.details.get("tax_type")}
+        if self._account_tax is None:
+            items = await self._lookup(LookupKind.ACCOUNTS)
+            self._account_tax = {
+                i.code: str(i.details["tax_type"]) for i in items if i.details.get("tax_type")
+            }
+        return self._account_tax
 
     async def invoice_context(
         self, contact_id: str, invoice_id: str | None, existing_status: str | None = None

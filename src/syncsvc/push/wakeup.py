@@ -1,6 +1,7 @@
 """Waking the push worker the moment the host's change is durable, instead of at the next tick.
 
-In one process: the request pokes the loop after its transaction committed. Across replicas
+In one process: the request's session pokes the loop once its transaction has committed,
+before the answer goes out. Across replicas
 on Postgres: the request's transaction sends `NOTIFY`, which Postgres delivers at commit to
 every replica listening, so whichever holds the connection's lease pushes at once. The
 scheduler's interval poke stays as the safety net for anything missed (a listener that was
@@ -58,10 +59,22 @@ class PushWakeup:
             await self._changed.wait_for(lambda: self.completed >= target)
 
 
+PUSH_DUE = "syncsvc.push_due"  # set on a request's session that made records due
+
+
 async def announce(session: AsyncSession) -> None:
-    """Tell other replicas, on commit of this transaction, that there is work (Postgres)."""
+    """This transaction makes records due: other replicas hear of it at its commit (Postgres
+    NOTIFY), this one once it has committed (`woken_after_commit`)."""
+    session.info[PUSH_DUE] = True
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+def woken_after_commit(session: AsyncSession, wakeup: PushWakeup) -> None:
+    """Called once the request's transaction committed: never before, so the worker it
+    wakes finds the change."""
+    if session.info.pop(PUSH_DUE, False):
+        wakeup.poke()
 
 
 async def run_push_loop(worker: PushWorker, wakeup: PushWakeup) -> None:

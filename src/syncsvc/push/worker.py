@@ -131,10 +131,7 @@ class PushWorker:
             )
             return 0
         adapter = self.hub.adapter(active.provider)
-        budget = self.hub.budget(active.provider, active.organisation_id)
-        client = XeroClient(
-            self.hub.http, adapter.facts, active.token, active.organisation_id, budget=budget
-        )
+        client = self.hub.client(active)
         async with self.sessions() as session:
             settings_service = SettingsService(session, tenant_id, self.clock)
             settings = await settings_service.account_settings()

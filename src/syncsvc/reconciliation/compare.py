@@ -28,11 +28,8 @@ class HostInvoice:
     number: str
     status: str  # approved, draft, void
     total: Decimal | None
-    issue_date: str
     provider_id: str | None
     contact_id: str | None  # the Xero contact its customer is linked to
-    sync_state: str
-    last_error: str | None
     # (description, quantity, unit price) as pushed line by line; None: pushed as summaries
     lines: tuple[tuple[str, Decimal, Decimal], ...] | None = None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,6 @@ from syncsvc.kit.clock import Clock
 from syncsvc.models import Connection, Reconciliation, SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
 from syncsvc.providers.errors import NeedsReauth, ProviderError
-from syncsvc.providers.xero.client import XeroClient
 from syncsvc.providers.xero.reads import pages, parse_date
 from syncsvc.pull.repository import PullRepository
 from syncsvc.push.worker import PushWorker
@@ -60,6 +59,37 @@ def advice_for(message: str | None) -> str:
     return "correct the record in the host (or the setting it names) and it is pushed again"
 
 
+@dataclass(frozen=True)
+class Run:
+    """One reconciliation under way: where it reads and writes, and what it covers."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    hub: ProviderHub
+    clock: Clock
+    job_id: uuid.UUID
+    tenant_id: uuid.UUID
+    connection_id: int
+    date_from: date
+    date_to: date
+    fix: bool
+
+    def xero_dates(self) -> str:
+        """The range as a Xero `where` on `Date`."""
+        first, last = self.date_from, self.date_to
+        return (
+            f"Date >= DateTime({first.year},{first.month},{first.day})"
+            f" AND Date <= DateTime({last.year},{last.month},{last.day})"
+        )
+
+    async def progress(self, progress: dict[str, Any]) -> None:
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Reconciliation)
+                .where(Reconciliation.id == self.job_id)
+                .values(progress=progress)
+            )
+
+
 async def run_reconciliation(
     sessions: async_sessionmaker[AsyncSession],
     hub: ProviderHub,
@@ -69,62 +99,51 @@ async def run_reconciliation(
     async with sessions() as session:
         job = await session.get(Reconciliation, job_id)
         assert job is not None
-        tenant_id, date_from, date_to, fix = job.tenant_id, job.date_from, job.date_to, job.fix
         kind = job.kind
         connection_id = await session.scalar(
-            select(Connection.id).where(Connection.tenant_id == tenant_id)
+            select(Connection.id).where(Connection.tenant_id == job.tenant_id)
+        )
+        run = Run(
+            sessions,
+            hub,
+            clock,
+            job_id,
+            job.tenant_id,
+            connection_id or 0,
+            job.date_from,
+            job.date_to,
+            job.fix,
         )
     try:
         if connection_id is None:
-            raise NotConnected(str(tenant_id))
+            raise NotConnected(str(run.tenant_id))
         if kind == "payments":
-            found, calls = await _payments(
-                sessions, hub, clock, job_id, tenant_id, connection_id, date_from, date_to, fix
-            )
+            found, calls = await _payments(run)
+            await _finish(run, rows=found, summary=payments_summary(found), calls=calls)
+        else:
+            rows, calls = await _invoices(run)
             await _finish(
-                sessions, clock, job_id, rows=found, summary=payments_summary(found), calls=calls
+                run, rows=[row.as_dict() for row in rows], summary=summary(rows), calls=calls
             )
-            return
-        rows, calls = await _invoices(
-            sessions, hub, clock, job_id, tenant_id, connection_id, date_from, date_to, fix
-        )
     except (NotConnected, NeedsReauth):
-        await _finish(sessions, clock, job_id, error="not connected to an accounting package")
-        return
+        await _finish(run, error="not connected to an accounting package")
     except ProviderError as exc:
-        await _finish(sessions, clock, job_id, error=f"the accounting package: {exc.message}")
-        return
-    await _finish(
-        sessions,
-        clock,
-        job_id,
-        rows=[row.as_dict() for row in rows],
-        summary=summary(rows),
-        calls=calls,
-    )
+        await _finish(run, error=f"the accounting package: {exc.message}")
+    except Exception:
+        # Never left `running` for ever: the report says it failed, the log says why.
+        log.exception("reconciliation failed", extra={"reconciliation_id": str(job_id)})
+        await _finish(run, error="the reconciliation failed; see the service's logs")
 
 
-async def _invoices(
-    sessions: async_sessionmaker[AsyncSession],
-    hub: ProviderHub,
-    clock: Clock,
-    job_id: uuid.UUID,
-    tenant_id: uuid.UUID,
-    connection_id: int,
-    date_from: date,
-    date_to: date,
-    fix: bool,
-) -> tuple[list[Row], int]:
+async def _invoices(run: Run) -> tuple[list[Row], int]:
+    sessions, clock, tenant_id = run.sessions, run.clock, run.tenant_id
     async with sessions() as session:
-        hosts, payments, pushed = await _host_side(session, tenant_id, date_from, date_to)
+        hosts, payments, pushed = await _host_side(session, run)
         settings = await SettingsService(session, tenant_id, clock).account_settings()
     if not settings.push_line_items:  # Xero holds summary lines: lines are not compared
         hosts = [replace(host, lines=None) for host in hosts]
-    client = await _client(hub, tenant_id)
-    where = (
-        f'Type=="ACCREC" AND Date >= DateTime({date_from.year},{date_from.month},{date_from.day})'
-        f" AND Date <= DateTime({date_to.year},{date_to.month},{date_to.day})"
-    )
+    client = run.hub.client(await run.hub.tokens.active(run.tenant_id))
+    where = f'Type=="ACCREC" AND {run.xero_dates()}'
     by_id: dict[str, dict[str, Any]] = {}
     by_number: dict[str, dict[str, Any]] = {}
     calls = 0
@@ -133,7 +152,7 @@ async def _invoices(
         for document in page:
             by_id[str(document.get("InvoiceID"))] = document
             by_number.setdefault(str(document.get("InvoiceNumber")), document)
-        await _progress(sessions, job_id, {"pages_read": calls, "xero_invoices": len(by_id)})
+        await run.progress({"pages_read": calls, "xero_invoices": len(by_id)})
     rows = []
     for host in hosts:
         xero = by_id.get(host.provider_id or "") or by_number.get(host.number)
@@ -142,23 +161,15 @@ async def _invoices(
                 host, xero, payments.get(host.host_id, []), pushed, settings.rounding_account
             )
         )
-    await _progress(sessions, job_id, {"pages_read": calls, "invoices_checked": len(rows)})
-    if fix:
-        await _fix(sessions, hub, clock, tenant_id, connection_id, rows, payments)
+    await run.progress({"pages_read": calls, "invoices_checked": len(rows)})
+    if run.fix:
+        await _fix(run, rows)
     return rows, calls
 
 
-async def _payments(
-    sessions: async_sessionmaker[AsyncSession],
-    hub: ProviderHub,
-    clock: Clock,
-    job_id: uuid.UUID,
-    tenant_id: uuid.UUID,
-    connection_id: int,
-    date_from: date,
-    date_to: date,
-    fix: bool,
-) -> tuple[list[dict[str, Any]], int]:
+async def _payments(run: Run) -> tuple[list[dict[str, Any]], int]:
+    sessions, tenant_id = run.sessions, run.tenant_id
+    first, last = run.date_from.isoformat(), run.date_to.isoformat()
     async with sessions() as session:
         invoice_host_ids = {
             str(provider_id): host_id
@@ -188,13 +199,10 @@ async def _payments(
             r.provider_id,
         )
         for r in records
-        if not r.deleted and date_from.isoformat() <= str(r.payload["date"]) <= date_to.isoformat()
+        if not r.deleted and first <= str(r.payload["date"]) <= last
     ]
-    client = await _client(hub, tenant_id)
-    where = (
-        f"Date >= DateTime({date_from.year},{date_from.month},{date_from.day})"
-        f" AND Date <= DateTime({date_to.year},{date_to.month},{date_to.day})"
-    )
+    client = run.hub.client(await run.hub.tokens.active(run.tenant_id))
+    where = run.xero_dates()
     xero: list[XeroPayment] = []
     calls = 0
     async for page in pages(client, "Payments", {"where": where}):
@@ -211,21 +219,16 @@ async def _payments(
                     day.isoformat() if day else None,
                 )
             )
-        await _progress(sessions, job_id, {"pages_read": calls, "xero_payments": len(xero)})
+        await run.progress({"pages_read": calls, "xero_payments": len(xero)})
     rows = compare_payments(host, xero, invoice_host_ids, pushed)
-    if fix:
-        await _fix_payments(sessions, hub, clock, tenant_id, connection_id, rows)
+    if run.fix:
+        await _fix_payments(run, rows)
     return rows, calls
 
 
-async def _fix_payments(
-    sessions: async_sessionmaker[AsyncSession],
-    hub: ProviderHub,
-    clock: Clock,
-    tenant_id: uuid.UUID,
-    connection_id: int,
-    rows: list[dict[str, Any]],
-) -> None:
+async def _fix_payments(run: Run, rows: list[dict[str, Any]]) -> None:
+    sessions, hub, clock, tenant_id = run.sessions, run.hub, run.clock, run.tenant_id
+    connection_id = run.connection_id
     to_push = sorted(r["payment_id"] for r in rows if r["outcome"] == "missing_in_xero")
     now = clock()
     async with transaction(sessions) as session:
@@ -298,18 +301,6 @@ async def _fix_payments(
             row["fix"] = {"result": "not fixed", "reason": reason, "what_to_do": advice_for(reason)}
 
 
-async def _client(hub: ProviderHub, tenant_id: uuid.UUID) -> XeroClient:
-    active = await hub.tokens.active(tenant_id)
-    adapter = hub.adapter(active.provider)
-    return XeroClient(
-        hub.http,
-        adapter.facts,
-        active.token,
-        active.organisation_id,
-        budget=hub.budget(active.provider, active.organisation_id),
-    )
-
-
 async def _requeue(
     session: AsyncSession, tenant_id: uuid.UUID, kind: str, host_ids: list[str], now: Any
 ) -> None:
@@ -335,8 +326,9 @@ async def _requeue(
 
 
 async def _host_side(
-    session: AsyncSession, tenant_id: uuid.UUID, date_from: date, date_to: date
+    session: AsyncSession, run: Run
 ) -> tuple[list[HostInvoice], dict[str, list[HostPayment]], set[str]]:
+    tenant_id, date_from, date_to = run.tenant_id, run.date_from, run.date_to
     issue_date = SyncRecord.payload["issue_date"].as_string()
     invoices = list(
         await session.scalars(
@@ -390,11 +382,8 @@ async def _host_side(
             str(r.payload["number"]),
             "void" if r.deleted else str(r.payload.get("status") or "approved"),
             Decimal(str(r.payload["total"])) if r.payload.get("total") is not None else None,
-            str(r.payload["issue_date"]),
             r.provider_id,
             contacts.get(r.payload["customer_id"]),
-            r.state,
-            r.last_error,
             tuple(
                 (
                     str(line["description"]),
@@ -409,17 +398,11 @@ async def _host_side(
     return hosts, payments, pushed
 
 
-async def _fix(
-    sessions: async_sessionmaker[AsyncSession],
-    hub: ProviderHub,
-    clock: Clock,
-    tenant_id: uuid.UUID,
-    connection_id: int,
-    rows: list[Row],
-    payments: dict[str, list[HostPayment]],
-) -> None:
+async def _fix(run: Run, rows: list[Row]) -> None:
     """Push again what is missing or different, and host payments Xero lacks; tell the host
     of Xero payments it lacks. Then say, per row, what came of it."""
+    sessions, hub, clock, tenant_id = run.sessions, run.hub, run.clock, run.tenant_id
+    connection_id = run.connection_id
     requeue: dict[str, set[str]] = {
         RecordKind.INVOICE.value: set(),
         RecordKind.PAYMENT.value: set(),
@@ -505,36 +488,25 @@ async def _fix(
             row.fix = {"result": "fixed", "done": done}
 
 
-async def _progress(
-    sessions: async_sessionmaker[AsyncSession], job_id: uuid.UUID, progress: dict[str, Any]
-) -> None:
-    async with transaction(sessions) as session:
-        await session.execute(
-            update(Reconciliation).where(Reconciliation.id == job_id).values(progress=progress)
-        )
-
-
 async def _finish(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    job_id: uuid.UUID,
+    run: Run,
     *,
     rows: list[dict[str, Any]] | None = None,
     summary: dict[str, int] | None = None,
     calls: int = 0,
     error: str | None = None,
 ) -> None:
-    async with transaction(sessions) as session:
+    async with transaction(run.sessions) as session:
         await session.execute(
             update(Reconciliation)
-            .where(Reconciliation.id == job_id)
+            .where(Reconciliation.id == run.job_id)
             .values(
                 status="failed" if error else "done",
                 summary=summary,
                 rows=rows,
                 calls=calls,
                 error=error,
-                finished_at=clock(),
+                finished_at=run.clock(),
             )
         )
 

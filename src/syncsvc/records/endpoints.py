@@ -10,8 +10,6 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.background import BackgroundTask
 
 from syncsvc.models.enums import RecordKind
 from syncsvc.problems import DecimalJSONRoute, Problem
@@ -36,7 +34,7 @@ from syncsvc.records.schemas import (
     status_document,
 )
 from syncsvc.records.service import Outcome, RecordService, UpsertResult, conflict_problem
-from syncsvc.state import AppState, AppStateDep, SessionDep
+from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
 
 router = APIRouter(prefix="/v1", tags=["records"], route_class=DecimalJSONRoute)
@@ -79,16 +77,6 @@ def _answer(result: UpsertResult, kind: RecordKind, host_id: str, sent: int | No
     return JSONResponse(status_document(result.state), status_code=result.http_status)
 
 
-async def _wake_push(
-    response: JSONResponse, session: AsyncSession, state: AppState
-) -> JSONResponse:
-    """An accepted change wakes the push worker: other replicas through the transaction's
-    NOTIFY, this one once the answer is sent (so after the commit, never before it)."""
-    await announce(session)
-    response.background = BackgroundTask(state.push_wakeup.poke)
-    return response
-
-
 def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JSONResponse]]:
     async def put_record(
         record_id: HostIdPath,
@@ -102,7 +90,7 @@ def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JS
         result = await service.upsert(kind, record_id, record)
         response = _answer(result, kind, record_id, record.version)
         if result.outcome is Outcome.ACCEPTED:
-            await _wake_push(response, session, state)
+            await announce(session)
         return response
 
     return put_record
@@ -138,7 +126,7 @@ def _delete_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
         )
         response = _answer(result, kind, record_id, version)
         if result.outcome is Outcome.ACCEPTED:
-            await _wake_push(response, session, state)
+            await announce(session)
         return response
 
     return delete_record
@@ -150,7 +138,8 @@ def _retry_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
     ) -> JSONResponse:
         record = await RecordService(session, tenant_id, state.clock).retry(kind, record_id)
         response = JSONResponse(status_document(state_of(record)), status_code=202)
-        return await _wake_push(response, session, state)
+        await announce(session)
+        return response
 
     return retry_record
 
@@ -210,7 +199,7 @@ async def post_batch(
     answer = await run_batch(RecordService(session, tenant_id, state.clock), body.operations)
     response = JSONResponse(answer)
     if any(result["status"] == 202 for result in answer["results"]):
-        await _wake_push(response, session, state)
+        await announce(session)
     return response
 
 
