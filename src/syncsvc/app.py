@@ -91,7 +91,13 @@ def create_app(
         if scheduler is not None:
             scheduler.start()
             wakeup = app.state.syncsvc.push_wakeup
-            worker = PushWorker(sessions, providers, clock, owner=settings.worker.worker_id)
+            worker = PushWorker(
+                sessions,
+                providers,
+                clock,
+                owner=settings.worker.worker_id,
+                concurrency=settings.worker.worker_concurrency,
+            )
             background.append(asyncio.create_task(run_push_loop(worker, wakeup)))
             if engine.url.get_backend_name() == "postgresql":
                 background.append(

@@ -73,6 +73,7 @@ class ProviderSettings(BaseSettings):
     xero_webhook_key: SecretStr | None = None
     quickbooks_client_id: str | None = None
     quickbooks_client_secret: SecretStr | None = None
+    quickbooks_webhook_key: SecretStr | None = None  # the app's webhook verifier token
     myob_client_id: str | None = None
     myob_client_secret: SecretStr | None = None
     http_timeout_seconds: float = 30.0
@@ -88,6 +89,8 @@ class WorkerSettings(BaseSettings):
     # its connections straight back instead of waiting for its old leases to expire.
     worker_id: str | None = None
     push_interval_seconds: float = 30.0
+    # Connections one process pushes at once, each within its own call budget.
+    worker_concurrency: int = 4
     poll_interval_seconds: float = 300.0
     delivery_interval_seconds: float = 5.0
     token_refresh_interval_seconds: float = 3600.0

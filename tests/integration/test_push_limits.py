@@ -35,6 +35,18 @@ async def test_the_day_limit_pauses_the_connection_until_it_resets(link: Linked)
     assert status["records"]["customer"]["synced"] == 1
     assert status["records"]["invoice"]["pending"] == 1
     connection = status["connection"]
+    # Xero's header said the day's budget is spent: the budget waits an hour, not knowing
+    # when the day resets...
+    assert "daily call limit reached" in connection["status_reason"]
+    paused_until = datetime.fromisoformat(connection["paused_until"])
+    assert paused_until <= link.clock() + timedelta(hours=1)
+
+    # ...then one call finds out: Xero's 429 names the reset, and the connection waits for it.
+    link.advance((paused_until - link.clock()).total_seconds() + 1)
+    before = (await link.browser.get("/xero/_control/stats")).json()["requests"]
+    assert await worker.run_once() == 0
+    assert (await link.browser.get("/xero/_control/stats")).json()["requests"] == before + 1
+    connection = (await link.service.get("/v1/sync/status", headers=h)).json()["connection"]
     assert "day" in connection["status_reason"]
     paused_until = datetime.fromisoformat(connection["paused_until"])
     assert START + timedelta(hours=23) < paused_until <= START + timedelta(days=1, minutes=1)

@@ -121,7 +121,7 @@ async def test_the_report_classifies_each_invoice(link: Linked) -> None:
         "contact": (contacts["C-1001"], contacts["C-2"]),
     }
     assert rows["INV-4"]["payments_missing_in_host"][0]["amount"] == "100.00"
-    assert rows["INV-5"]["payments_missing_in_xero"] == [
+    assert rows["INV-5"]["payments_missing_in_provider"] == [
         {"payment_id": "pay-5", "amount": "50.00", "date": "2026-11-21"}
     ]
     assert report["calls"] == 1  # one page of invoices, payments included
@@ -199,31 +199,32 @@ async def test_the_payments_report_matches_each_side_and_moves_the_missing_acros
     assert first["summary"] == {
         "payments": 3,
         "matched": 1,
-        "missing_in_xero": 1,
+        "missing_in_provider": 1,
+        "missing_in_xero": 1,  # the deprecated alias, kept in v1
         "missing_in_host": 1,
         "unfixable": 0,
     }
     outcomes = {(r["invoice_id"], r["outcome"]) for r in first["rows"]}
     assert outcomes == {
         ("inv-1", "matched"),
-        ("inv-5", "missing_in_xero"),
+        ("inv-5", "missing_in_provider"),
         ("inv-4", "missing_in_host"),
     }
     sheet = await link.service.get(
         f"/v1/reconciliations/{first['id']}", params={"format": "csv"}, headers=h
     )
-    assert "pay-5,inv-5,50.00,2026-11-21,,missing_in_xero" in sheet.text
+    assert "pay-5,inv-5,50.00,2026-11-21,,missing_in_provider" in sheet.text
 
     fixed = await report(fix=True)
     assert {r["outcome"]: r["fix"]["result"] for r in fixed["rows"] if r.get("fix")} == {
         "matched": "fixed",  # linked: the host's pay-7 is the payment keyed into Xero
-        "missing_in_xero": "fixed",
+        "missing_in_provider": "fixed",
         "missing_in_host": "fixed",
     }
     twin_read = (await link.service.get("/v1/payments/pay-7", headers=h)).json()
     assert twin_read["sync"]["state"] == "synced"
     again = await report(fix=False)
-    assert again["summary"]["missing_in_xero"] == 0
+    assert again["summary"]["missing_in_provider"] == 0
     live = [p for p in books(link).payments.values() if p["Status"] != "DELETED"]
     assert sorted(str(p["Amount"]) for p in live) == ["100.00", "20.00", "50.00"]  # no twin
 

@@ -10,11 +10,20 @@ from syncsvc.providers.xero.spec import XERO
 
 
 def test_the_three_packages_differ_where_provider_md_says() -> None:
-    assert [p.batch_size for p in (XERO, QUICKBOOKS, MYOB)] == [50, 30, 1]
-    assert [p.idempotency for p in (XERO, QUICKBOOKS, MYOB)] == ["header", "query", "none"]
-    assert [p.income_account_on for p in (XERO, QUICKBOOKS, MYOB)] == ["line", "item", "line"]
-    assert [p.optimistic_concurrency for p in (XERO, QUICKBOOKS, MYOB)] == [False, True, True]
-    assert [p.rate_limits.status for p in (XERO, QUICKBOOKS, MYOB)] == [429, 429, 403]
+    packages = (XERO, QUICKBOOKS, MYOB)
+    capabilities = [p.capabilities for p in packages]
+    assert [c.batch_size for c in capabilities] == [50, 30, 1]
+    assert [c.payments_editable for c in capabilities] == [False, True, False]
+    assert [c.draft_documents for c in capabilities] == [True, False, False]
+    assert [c.sees_deletions for c in capabilities] == [True, True, False]
+    assert [c.webhooks for c in capabilities] == [True, True, False]
+    assert [c.income_account_on for c in capabilities] == ["line", "item", "line"]
+    assert [p.idempotency for p in packages] == ["header", "query", "none"]
+    assert [p.optimistic_concurrency for p in packages] == [False, True, True]
+    assert [p.rate_limits.shared_by for p in packages] == ["organisation", "organisation", "app"]
+    assert MYOB.rate_limits.per_second == 8
+    assert dict(MYOB.authorize_params) == {"prompt": "consent"}
+    assert QUICKBOOKS.rate_limits.batch_per_minute == 40
     assert XERO.rate_limits.per_minute == 60
     assert XERO.rate_limits.concurrent == 5
     assert XERO.rate_limits.per_day == 5000

@@ -11,7 +11,13 @@ from syncsvc.kit.clock import FrozenClock
 from syncsvc.providers.base import RateLimits
 from syncsvc.providers.pacing import DailyLimitReached, RateBudget
 
-XERO_LIMITS = RateLimits(per_minute=60, concurrent=5, per_day=5000)
+XERO_LIMITS = RateLimits(
+    per_minute=60,
+    concurrent=5,
+    per_day=5000,
+    minute_remaining_header="x-minlimit-remaining",
+    day_remaining_header="x-daylimit-remaining",
+)
 
 
 def budget(limits: RateLimits = XERO_LIMITS) -> tuple[RateBudget, FrozenClock]:

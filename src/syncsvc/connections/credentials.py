@@ -25,3 +25,10 @@ def credentials_for(provider: str, settings: ProviderSettings) -> AppCredentials
     if settings.sandbox_url:
         return AppCredentials(*SANDBOX_CLIENT)
     return None
+
+
+def webhook_secret_for(provider: str, settings: ProviderSettings) -> str | None:
+    """The key a provider signs its webhooks with (Xero's webhook key, QuickBooks' verifier
+    token): `SYNCSVC_<PROVIDER>_WEBHOOK_KEY`."""
+    secret = getattr(settings, f"{provider}_webhook_key", None)
+    return secret.get_secret_value() if secret is not None else None

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from syncsvc.connections.hub import ProviderHub
@@ -78,6 +78,7 @@ async def get_authorize(
     summary="The provider's redirect target after consent (no API key: the state names the tenant)",
 )
 async def get_callback(
+    request: Request,
     provider: Annotated[str, Path()],
     session: SessionDep,
     hub: HubDep,
@@ -85,7 +86,10 @@ async def get_callback(
     state: str | None = None,
     error: str | None = None,
 ) -> Response:
-    result = await ConnectionService(session, hub).complete(provider, code, state, error)
+    """`code`, `state` and `error` are OAuth's; every other parameter the provider adds (its
+    organisation's id and name) is passed on to it."""
+    callback = dict(request.query_params)
+    result = await ConnectionService(session, hub).complete(provider, callback)
     if result.return_url:
         query = urlencode({"status": result.answer.status, "provider": provider})
         separator = "&" if "?" in result.return_url else "?"

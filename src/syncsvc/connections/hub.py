@@ -1,8 +1,9 @@
-"""The provider side of the app's resources: adapters, the shared HTTP client, OAuth apps,
-the token store and the lookup cache. Built once in lifespan."""
+"""The provider side of the app's resources: packages, the shared HTTP client, OAuth apps,
+the token store, call budgets and the lookup cache. Built once in lifespan."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,10 +16,9 @@ from syncsvc.connections.oauth import OAuthClient
 from syncsvc.connections.token_store import ActiveToken, TokenStore
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
-from syncsvc.providers.base import LookupItem, ProviderAdapter
+from syncsvc.providers.base import Books, LookupItem, LookupKind, Package, ProviderSession
 from syncsvc.providers.pacing import RateBudget, Sleep
 from syncsvc.providers.registry import build_registry
-from syncsvc.providers.xero.client import XeroClient
 
 
 class ProviderNotConfigured(Exception):
@@ -55,25 +55,53 @@ class ProviderHub:
         self.tokens = TokenStore(sessions, cipher, self.oauth_for, clock)
         self.lookup_ttl = timedelta(seconds=settings.providers.lookup_cache_seconds)
         self._lookups: dict[tuple[str, str, str], CachedLookup] = {}
-        # One call budget per organisation, shared by everything this process sends it.
-        self._budgets: dict[tuple[str, str], RateBudget] = {}
+        # One call budget per organisation (or per app, where the package counts so),
+        # shared by everything this process sends it.
+        self._budgets: dict[tuple[str, ...], RateBudget] = {}
         self._sleep = sleep
 
-    def client(self, active: ActiveToken) -> XeroClient:
-        """Calls to the organisation of `active`, within that organisation's call budget."""
-        return XeroClient(
-            self.http,
-            self.adapter(active.provider).facts,
-            active.token,
-            active.organisation_id,
-            budget=self.budget(active.provider, active.organisation_id),
+    def books(self, active: ActiveToken) -> Books:
+        """The books of the organisation of `active`, within its call budget, reading
+        lookups through the cache."""
+        package = self.adapter(active.provider)
+
+        async def cached(kind: LookupKind) -> list[LookupItem]:
+            return (await self.lookup(active.tenant_id, active, kind)).items
+
+        return package.open(
+            ProviderSession(
+                self.http,
+                active.token,
+                active.organisation,
+                self.budget(active.provider, active.organisation_id),
+                cached,
+            )
         )
 
+    async def lookup(
+        self, tenant_id: uuid.UUID, active: ActiveToken, kind: LookupKind
+    ) -> CachedLookup:
+        """The organisation's lookups of `kind`, read at most once per cache lifetime."""
+        key = (str(tenant_id), active.organisation_id, kind.value)
+        cached = self.cached_lookup(key)
+        if cached is None:
+            package = self.adapter(active.provider)
+            books = package.open(
+                ProviderSession(
+                    self.http,
+                    active.token,
+                    active.organisation,
+                    self.budget(active.provider, active.organisation_id),
+                )
+            )
+            cached = self.remember_lookup(key, await books.lookups(kind))
+        return cached
+
     def budget(self, provider: str, organisation_id: str) -> RateBudget:
-        key = (provider, organisation_id)
+        limits = self.adapter(provider).facts.rate_limits
+        key = (provider,) if limits.shared_by == "app" else (provider, organisation_id)
         budget = self._budgets.get(key)
         if budget is None:
-            limits = self.adapter(provider).facts.rate_limits
             if self._sleep is None:
                 budget = RateBudget(limits, self.clock)
             else:
@@ -81,7 +109,7 @@ class ProviderHub:
             self._budgets[key] = budget
         return budget
 
-    def adapter(self, provider: str) -> ProviderAdapter:
+    def adapter(self, provider: str) -> Package:
         try:
             return self.adapters[provider]
         except KeyError:

@@ -63,7 +63,10 @@ class OAuthClient:
     def authorize_url(self, redirect_uri: str, state: str, code_verifier: str) -> str:
         client = self._client(redirect_uri)
         url, _ = client.create_authorization_url(
-            self.facts.authorize_url, state=state, code_verifier=code_verifier
+            self.facts.authorize_url,
+            state=state,
+            code_verifier=code_verifier,
+            **dict(self.facts.authorize_params),
         )
         return str(url)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -92,10 +93,11 @@ class ConnectionService:
         url = oauth.authorize_url(self.hub.redirect_uri(provider), state, verifier)
         return AuthorizeAnswer(authorize_url=url, expires_at=expires_at)
 
-    async def complete(
-        self, provider: str, code: str | None, state: str | None, error: str | None
-    ) -> CallbackResult:
-        """Finish a consent: exchange the code, find the organisations, keep the tokens."""
+    async def complete(self, provider: str, callback: Mapping[str, str]) -> CallbackResult:
+        """Finish a consent: exchange the code, find the organisations, keep the tokens.
+        `callback`: every query parameter of the redirect (QuickBooks names the company in
+        `realmId`, MYOB in `businessId`)."""
+        code, state, error = callback.get("code"), callback.get("state"), callback.get("error")
         now = self.hub.clock()
         attempt = await claim_oauth_state(self.session, _state_hash(state or ""), provider, now)
         if attempt is None:
@@ -121,7 +123,9 @@ class ConnectionService:
         verifier = self.hub.tokens.cipher.decrypt(attempt.code_verifier_ciphertext).decode()
         try:
             token = await oauth.exchange_code(code, verifier, self.hub.redirect_uri(provider), now)
-            organisations = await self.hub.adapter(provider).organisations(self.hub.http, token, {})
+            organisations = await self.hub.adapter(provider).organisations(
+                self.hub.http, token, callback
+            )
         except ProviderError as exc:
             raise ProblemError(
                 502,
@@ -157,9 +161,9 @@ class ConnectionService:
             connection.status = ConnectionStatus.CHOOSING_ORGANISATION.value
             connection.organisation_id = None
             connection.organisation_name = None
-            connection.organisation_link_id = None
+            connection.organisation_details = None
             connection.organisations_offered = [
-                {"id": o.id, "name": o.name, "link_id": o.connection_id} for o in organisations
+                {"id": o.id, "name": o.name, "details": dict(o.details)} for o in organisations
             ]
         self.hub.forget_lookups(str(attempt.tenant_id))
         await self.session.flush()
@@ -201,7 +205,7 @@ class ConnectionService:
                 extra={"choices": sorted(offered)},
             )
         choice = offered[organisation_id]
-        _link(connection, Organisation(choice["id"], choice["name"], choice.get("link_id")))
+        _link(connection, Organisation(choice["id"], choice["name"], choice.get("details") or {}))
         connection.updated_at = self.hub.clock()
         await self.session.flush()
         return view_of(connection)
@@ -222,11 +226,7 @@ class ConnectionService:
                     await adapter.disconnect(
                         self.hub.http,
                         token,
-                        Organisation(
-                            connection.organisation_id,
-                            connection.organisation_name or "",
-                            connection.organisation_link_id,
-                        ),
+                        organisation_of(connection),
                     )
                 if token.refresh_token:
                     await self.hub.oauth_for(connection.provider).revoke(token.refresh_token)
@@ -256,18 +256,12 @@ class ConnectionService:
                 f"{adapter.facts.display_name} has no {kind.value}.",
                 slug="lookup-not-available",
             )
-        key = (str(tenant_id), active.organisation_id, kind.value)
-        cached = self.hub.cached_lookup(key)
-        if cached is None:
-            try:
-                items = await adapter.lookups(
-                    self.hub.http, active.token, active.organisation_id, kind
-                )
-            except ProviderError as exc:
-                raise ProblemError(
-                    502, "Accounting package error", exc.message, slug="provider-error"
-                ) from exc
-            cached = self.hub.remember_lookup(key, items)
+        try:
+            cached = await self.hub.lookup(tenant_id, active, kind)
+        except ProviderError as exc:
+            raise ProblemError(
+                502, "Accounting package error", exc.message, slug="provider-error"
+            ) from exc
         return LookupAnswer(
             provider=active.provider,
             kind=kind.value,
@@ -285,8 +279,17 @@ def _link(connection: Connection, organisation: Organisation) -> None:
     connection.status = ConnectionStatus.ACTIVE.value
     connection.organisation_id = organisation.id
     connection.organisation_name = organisation.name
-    connection.organisation_link_id = organisation.connection_id
+    connection.organisation_details = dict(organisation.details)
     connection.organisations_offered = None
+
+
+def organisation_of(connection: Connection) -> Organisation:
+    assert connection.organisation_id is not None
+    return Organisation(
+        connection.organisation_id,
+        connection.organisation_name or "",
+        dict(connection.organisation_details or {}),
+    )
 
 
 def view_of(connection: Connection | None) -> ConnectionView:

@@ -29,7 +29,7 @@ from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
 from syncsvc.models import Connection
 from syncsvc.models.enums import ConnectionStatus
-from syncsvc.providers.base import TokenSet
+from syncsvc.providers.base import Organisation, TokenSet
 from syncsvc.providers.errors import NeedsReauth, Transient
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,11 @@ class NotConnected(Exception):
 
 @dataclass(frozen=True)
 class ActiveToken:
+    tenant_id: uuid.UUID
     token: TokenSet
     provider: str
     organisation_id: str
+    organisation: Organisation
 
 
 class TokenStore:
@@ -108,7 +110,13 @@ class TokenStore:
                         "refreshed access token",
                         extra={"tenant_id": str(tenant_id), "provider": active.provider},
                     )
-                    return ActiveToken(token, active.provider, active.organisation_id)
+                    return ActiveToken(
+                        active.tenant_id,
+                        token,
+                        active.provider,
+                        active.organisation_id,
+                        active.organisation,
+                    )
             raise needs_reauth
 
     async def _refresh_with_retries(self, active: ActiveToken) -> TokenSet:
@@ -151,7 +159,13 @@ class TokenStore:
         if connection.status not in usable or not connection.organisation_id:
             raise NotConnected(f"the connection is {connection.status}")
         return ActiveToken(
+            connection.tenant_id,
             unseal(self.cipher, connection.token_ciphertext),
             connection.provider,
             connection.organisation_id,
+            Organisation(
+                connection.organisation_id,
+                connection.organisation_name or "",
+                dict(connection.organisation_details or {}),
+            ),
         )

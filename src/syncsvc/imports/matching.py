@@ -7,7 +7,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from syncsvc.providers.documents import Contact
 
 # Words that say what kind of company it is, not which: "Harbour Cafe Ltd" is "Harbour Cafe".
 LEGAL_SUFFIXES = {"ltd", "limited", "pty", "inc", "llc", "co", "company", "corp", "plc"}
@@ -54,11 +55,11 @@ class Matcher:
                     index.setdefault(value, []).append(customer.host_id)
             self.indexes.append((by, index))
 
-    def match(self, contact: dict[str, Any]) -> Match:
+    def match(self, contact: Contact) -> Match:
         keys = {
-            "customer_number": str(contact.get("ContactNumber") or "").strip(),
-            "email": str(contact.get("EmailAddress") or "").strip().lower(),
-            "name": normalise_name(str(contact.get("Name") or "")),
+            "customer_number": (contact.number or "").strip(),
+            "email": (contact.email or "").strip().lower(),
+            "name": normalise_name(contact.name),
         }
         for by, index in self.indexes:
             found = index.get(keys[by]) if keys[by] else None

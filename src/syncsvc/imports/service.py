@@ -20,12 +20,13 @@ from syncsvc.imports.matching import HostCustomer, Matcher
 from syncsvc.kit.clock import Clock
 from syncsvc.models import Connection, CustomerImport, SyncRecord
 from syncsvc.models.enums import RecordKind
+from syncsvc.providers.base import Everything
+from syncsvc.providers.documents import Contact, Remote
 from syncsvc.providers.errors import NeedsReauth, ProviderError
-from syncsvc.providers.xero.reads import pages
 from syncsvc.pull.repository import PullRepository
 
 log = logging.getLogger(__name__)
-IMPORTED = "ContactImports"  # what `pulled_documents` calls contacts already offered
+IMPORTED = "customer_import"  # what `pulled_documents` calls contacts already offered
 
 
 async def run_import(
@@ -63,10 +64,10 @@ async def _run(
     if connection_id is None:
         await _finish(sessions, clock, import_id, None, "not connected to an accounting package")
         return
-    client = hub.client(await hub.tokens.active(tenant_id))
-    contacts: list[dict[str, Any]] = []
-    async for page in pages(client, "Contacts", {"where": 'ContactStatus=="ACTIVE"'}):
-        contacts += page
+    books = hub.books(await hub.tokens.active(tenant_id))
+    contacts: list[Remote[Contact]] = []
+    async for page in books.scan(RecordKind.CUSTOMER, Everything(active_only=True)):
+        contacts += [remote for remote in page if remote.document.active]
         async with transaction(sessions) as session:
             await session.execute(
                 update(CustomerImport)
@@ -89,7 +90,7 @@ async def _run(
     await _finish(sessions, clock, import_id, _result(rows, mode), None)
 
 
-def _proposals(contacts: list[dict[str, Any]], records: list[SyncRecord]) -> list[dict[str, Any]]:
+def _proposals(contacts: list[Remote[Contact]], records: list[SyncRecord]) -> list[dict[str, Any]]:
     linked = {str(r.provider_id): r.host_id for r in records if r.provider_id}
     matcher = Matcher(
         [
@@ -104,13 +105,14 @@ def _proposals(contacts: list[dict[str, Any]], records: list[SyncRecord]) -> lis
         ]
     )
     rows = []
-    for contact in contacts:
-        contact_id = str(contact.get("ContactID"))
+    for remote in contacts:
+        contact = remote.document
+        contact_id = str(remote.link.id)
         row: dict[str, Any] = {
             "provider_contact_id": contact_id,
-            "name": contact.get("Name"),
-            "contact_number": contact.get("ContactNumber"),
-            "email": contact.get("EmailAddress"),
+            "name": contact.name,
+            "contact_number": contact.number,
+            "email": contact.email,
         }
         if contact_id in linked:
             row.update(outcome="linked", customer_id=linked[contact_id], matched_by="link")
@@ -165,7 +167,7 @@ async def _apply(
             now,
         )
         row["outcome"] = "offered"
-        remember[row["provider_contact_id"]] = ("OFFERED", "")
+        remember[row["provider_contact_id"]] = ("offered", "")
     await pulled.remember(IMPORTED, remember, now)
 
 

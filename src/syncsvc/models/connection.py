@@ -22,8 +22,9 @@ class Connection(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     organisation_id: Mapped[str | None] = mapped_column(String(100))
     organisation_name: Mapped[str | None] = mapped_column(String(255))
-    # The provider's own handle on this organisation's link (Xero: the connection id).
-    organisation_link_id: Mapped[str | None] = mapped_column(String(100))
+    # What the package needs to reach this organisation again (Xero: the connection id to
+    # delete; MYOB: the company file's URI and product).
+    organisation_details: Mapped[dict[str, str] | None] = mapped_column(JSONDocument)
     # When a grant covers several organisations: the ones offered, until the host picks one.
     organisations_offered: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
     # Fernet ciphertext of the provider's token set; never stored or logged in plaintext.

@@ -2,11 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from syncsvc.models.base import Base, BigIntId
+from syncsvc.models.base import Base, BigIntId, JSONDocument
 
 
 class PulledDocument(Base):
@@ -23,6 +24,9 @@ class PulledDocument(Base):
     provider_id: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(30))
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # What is kept beside it (a payment's invoice, amount, date): what a deletion took away,
+    # where the package's reads by id say nothing of a deleted document.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     seen_at: Mapped[datetime]
 
 

@@ -38,6 +38,8 @@ class SyncRecord(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why it failed, in every package's terms (`providers.errors.Reason`): what advice reads.
+    last_error_reason: Mapped[str | None] = mapped_column(String(30))
     # A write whose answer never came may have been applied: look the record up by the key
     # the service set (`provider_key`: invoice number, contact number) before writing again.
     write_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -7,13 +7,22 @@ engines read them instead of branching on the provider's name.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+
+from syncsvc.models.enums import RecordKind
+from syncsvc.providers.documents import Document, Link, Remote
+from syncsvc.providers.errors import Misconfigured, RecordError
+
+if TYPE_CHECKING:
+    from syncsvc.providers.pacing import RateBudget
 
 
 class LookupKind(StrEnum):
@@ -25,15 +34,31 @@ class LookupKind(StrEnum):
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Published limits for one organisation (company file) and for the whole app."""
+    """Published limits, read by pacing only."""
 
     per_minute: int | None = None
     per_second: int | None = None
     concurrent: int | None = None
     per_day: int | None = None
     app_per_minute: int | None = None
-    # The status a rate-limited answer carries: 429 for most, 403 for MYOB.
-    status: int = 429
+    batch_per_minute: int | None = None  # QuickBooks: calls to /batch, a minute
+    # Whose budget it is: each organisation's, or the whole app's (MYOB: the API key).
+    shared_by: Literal["organisation", "app"] = "organisation"
+    # Answer headers that say how much of the budget is left (Xero names them).
+    minute_remaining_header: str | None = None
+    day_remaining_header: str | None = None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """The only provider differences an engine may act on; read as data, never by name."""
+
+    batch_size: int  # records per push call
+    payments_editable: bool  # False: a changed payment is removed, then entered anew
+    draft_documents: bool  # False: a "draft" setting is refused, no approval waits
+    sees_deletions: bool  # a changes read reports deletions; False: sweep by ids
+    webhooks: bool  # the package notifies changes; False: the schedule is the only trigger
+    income_account_on: Literal["line", "item"]  # item: an Item per income account
 
 
 @dataclass(frozen=True)
@@ -52,15 +77,18 @@ class ProviderFacts:
     refresh_token_idle_lifetime: timedelta | None
     # After a rotation the previous refresh token still works this long (lost answers).
     refresh_token_grace: timedelta | None
-    batch_size: int
+    capabilities: Capabilities
+    # The settings block and mapping whose values are this package's tax codes.
+    tax_code_setting: tuple[str, str] | None
     idempotency: Literal["header", "query", "none"]
     idempotency_key_max_length: int | None
     idempotency_retention: timedelta | None
-    income_account_on: Literal["line", "item"]
     optimistic_concurrency: bool
     max_page_size: int
     rate_limits: RateLimits
     lookups: tuple[LookupKind, ...]
+    # Sent with the authorize request besides OAuth's own (MYOB: prompt=consent).
+    authorize_params: Mapping[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def urls_for(self, sandbox_url: str | None) -> ProviderFacts:
@@ -113,30 +141,130 @@ class Organisation:
 
     id: str
     name: str
-    connection_id: str | None = None  # Xero: the id to DELETE /connections/{id}
-    kind: str | None = None
+    # What the package needs to reach it again (Xero: the connection id to delete; MYOB:
+    # the company file's URI and product), kept on the connection.
+    details: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class LookupItem:
+    """An account, tax rate, tracking category or payment method. Engines read the typed
+    fields; `kind`, `status` and `details` are shown to the host as the package says them."""
+
     code: str
     name: str
     kind: str | None = None
     status: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    active: bool = True
+    account_type: Literal["income", "expense", "bank", "other"] | None = None
+    takes_payments: bool = False  # accounts: payments may be recorded against it
+    rate: Decimal | None = None  # tax codes: percent
+    default_tax_code: str | None = None  # accounts: what a line without one is taxed at
 
 
-class ProviderAdapter(Protocol):
+@dataclass(frozen=True)
+class PushItem:
+    kind: RecordKind
+    host_id: str
+    document: Document
+    link: Link  # link.key: always set; link.id: the copy to update or remove
+    remove: bool = False  # void / delete / archive: whichever the package does, for its state
+    idempotency_key: str = ""  # stable per (host id, content)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    host_id: str
+    link: Link | None  # the copy as written (or removed); None: nothing written
+    error: RecordError | Misconfigured | None = None  # this record only; the rest go on
+
+
+@dataclass(frozen=True)
+class ChangedSince:
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Dated:
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class ByIds:
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Everything:
+    active_only: bool = True
+
+
+Query = ChangedSince | Dated | ByIds | Everything
+CachedLookups = Callable[[LookupKind], Awaitable[list[LookupItem]]]
+
+
+class Books(Protocol):
+    """One organisation's books with a valid token. Wire formats never leave the package."""
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def key_for(self, kind: RecordKind, host_id: str, document: Document) -> str:
+        """Pure: the key the package finds the record by, within its length limits."""
+        ...
+
+    async def push(self, kind: RecordKind, items: Sequence[PushItem]) -> list[PushResult]:
+        """Write at most `batch_size` records of one kind: one result per item, in order.
+        A failure of the whole call raises Transient(uncertain=...), RateLimited or
+        NeedsReauth; a stale version is re-read inside before it answers Conflict."""
+        ...
+
+    async def find(self, kind: RecordKind, keys: Sequence[str]) -> dict[str, Remote[Any]]:
+        """The copies held under these keys (deleted ones are not found)."""
+        ...
+
+    def scan(self, kind: RecordKind, query: Query) -> AsyncIterator[list[Remote[Any]]]:
+        """Pages of copies. ChangedSince: oldest change first. ByIds: a missing id is gone."""
+        ...
+
+    async def lookups(self, kind: LookupKind) -> list[LookupItem]:
+        """The organisation's lookups, read now (callers cache them)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProviderSession:
+    http: httpx.AsyncClient
+    token: TokenSet
+    organisation: Organisation
+    budget: RateBudget | None = None
+    cached_lookups: CachedLookups | None = None  # the service's cache, for what pushes need
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One webhook event: which organisation to poll, and for what."""
+
+    organisation_id: str
+    kinds: frozenset[RecordKind]
+    event_key: str  # dedupe: the package's event id, or a hash of its fields
+    category: str = ""
+    resource_id: str = ""
+
+
+class Package(Protocol):
     """One accounting package. Wire formats stay inside the implementing package."""
 
     @property
     def facts(self) -> ProviderFacts: ...
 
     async def organisations(
-        self, http: httpx.AsyncClient, token: TokenSet, callback_params: dict[str, str]
+        self, http: httpx.AsyncClient, token: TokenSet, callback: Mapping[str, str]
     ) -> list[Organisation]:
         """The organisations this grant covers (Xero lists them; others name one on the
-        redirect)."""
+        redirect, among `callback`'s query parameters)."""
         ...
 
     async def disconnect(
@@ -145,10 +273,10 @@ class ProviderAdapter(Protocol):
         """Remove this app's access to the organisation on the provider's side."""
         ...
 
-    async def lookups(
-        self,
-        http: httpx.AsyncClient,
-        token: TokenSet,
-        organisation_id: str,
-        kind: LookupKind,
-    ) -> list[LookupItem]: ...
+    def open(self, session: ProviderSession) -> Books: ...
+
+    def webhook(
+        self, headers: Mapping[str, str], body: bytes, secret: str
+    ) -> list[Notification] | None:
+        """None: not signed by the package (answer 401). Else what to poll."""
+        ...

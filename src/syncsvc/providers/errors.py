@@ -12,11 +12,28 @@
     │   └── Conflict               stale concurrency token: re-read, then retry
     └── Misconfigured              a setting names an account / tax code the provider lacks
 
+A RecordError also carries a `Reason`, set by the provider package from its own codes or
+words, so that engines and reconciliation's advice never read message text.
+
 Each provider maps its wire errors to these at exactly one boundary (its client), chaining
 the original with `raise ... from`; the engines decide on the class, never on a status code.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why a record cannot be written as it is, in every package's terms."""
+
+    LOCKED_PERIOD = "locked_period"  # its date is in a closed period
+    RECONCILED = "reconciled"  # a payment matched to a bank line
+    PAID = "paid"  # a document with payments or credits applied
+    ARCHIVED_CONTACT = "archived_contact"
+    DUPLICATE = "duplicate"  # a number or name another record holds
+    NAME_TAKEN = "name_taken"  # contacts: the name (or number) is held by another contact
+    OTHER = "other"
 
 
 class ProviderError(Exception):
@@ -51,9 +68,12 @@ class NeedsReauth(ProviderError):
 
 
 class RecordError(ProviderError):
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, reason: Reason = Reason.OTHER
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.reason = reason
 
 
 class Rejected(RecordError):

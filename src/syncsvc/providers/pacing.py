@@ -1,6 +1,7 @@
-"""Pacing calls to one organisation within its published limits, so the provider never has
-to say 429: at most `concurrent` calls in flight and `per_minute` in any rolling minute,
-tightened by what the provider's `X-*-Remaining` headers report.
+"""Pacing calls within a package's published limits, so the provider never has to refuse:
+at most `concurrent` calls in flight, `per_minute` in any rolling minute and `per_second` in
+any rolling second, tightened by what the provider's remaining-budget headers report. A
+budget is an organisation's, or the whole app's where the package counts by API key.
 
 Time and sleeping are injected, so tests drive a fake clock and nothing really waits.
 """
@@ -17,6 +18,7 @@ from syncsvc.kit.clock import Clock
 from syncsvc.providers.base import RateLimits
 
 MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
 DAY_LIMIT_RECHECK = timedelta(hours=1)
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -33,6 +35,7 @@ class RateBudget:
         self.clock = clock
         self.sleep = sleep
         self._starts: deque[datetime] = deque()
+        self._second_starts: deque[datetime] = deque()
         self._in_flight = 0
         self._released = asyncio.Condition()
         # What the provider last said is left: (remaining, when, calls started by then).
@@ -49,11 +52,11 @@ class RateBudget:
             self._paused_until = until
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn from an answer's rate-limit headers (Xero: X-MinLimit-Remaining, ...)."""
-        minute = _int(headers.get("x-minlimit-remaining"))
+        """Learn from an answer's rate-limit headers (those the package's limits name)."""
+        minute = _header(headers, self.limits.minute_remaining_header)
         if minute is not None:
             self._minute_remaining = (minute, self.clock(), self._started)
-        day = _int(headers.get("x-daylimit-remaining"))
+        day = _header(headers, self.limits.day_remaining_header)
         if day is not None:
             self._day_remaining = day
             self._day_seen_at = self.clock()
@@ -67,6 +70,11 @@ class RateBudget:
         per_minute = self.limits.per_minute
         if per_minute is not None and len(self._starts) >= per_minute:
             return (self._starts[0] + MINUTE - now).total_seconds()
+        while self._second_starts and now - self._second_starts[0] >= SECOND:
+            self._second_starts.popleft()
+        per_second = self.limits.per_second
+        if per_second is not None and len(self._second_starts) >= per_second:
+            return max(0.001, (self._second_starts[0] + SECOND - now).total_seconds())
         if self._minute_remaining is not None:
             # Counted by calls, not by time: on a coarse (or emulated) clock the calls
             # the provider already counted can carry the same instant as its answer.
@@ -96,13 +104,20 @@ class RateBudget:
             while (wait := self._wait_needed(self.clock())) > 0:
                 self.waited_seconds += wait
                 await self.sleep(wait)
-            self._starts.append(self.clock())
+            started_at = self.clock()
+            self._starts.append(started_at)
+            if self.limits.per_second is not None:
+                self._second_starts.append(started_at)
             self._started += 1
             yield
         finally:
             async with self._released:
                 self._in_flight -= 1
                 self._released.notify()
+
+
+def _header(headers: Mapping[str, str], name: str | None) -> int | None:
+    return None if name is None else _int(headers.get(name))
 
 
 def _int(value: str | None) -> int | None:

@@ -1,12 +1,13 @@
-"""Which adapter serves which provider name."""
+"""Which package serves which provider name: the one module outside the packages that
+imports them."""
 
 from __future__ import annotations
 
-from syncsvc.providers.base import ProviderAdapter
-from syncsvc.providers.xero.adapter import XeroAdapter
+from syncsvc.providers.base import Package
+from syncsvc.providers.xero.package import XeroPackage
 from syncsvc.providers.xero.spec import XERO
 
 
-def build_registry(sandbox_url: str | None) -> dict[str, ProviderAdapter]:
-    """Adapters by name, every URL moved to the sandbox when one is configured."""
-    return {"xero": XeroAdapter(XERO.urls_for(sandbox_url))}
+def build_registry(sandbox_url: str | None) -> dict[str, Package]:
+    """Packages by name, every URL moved to the sandbox when one is configured."""
+    return {"xero": XeroPackage(XERO.urls_for(sandbox_url))}

@@ -1,42 +1,55 @@
-"""`POST /webhooks/xero`: Xero's deliveries, answered within its 5 seconds; the polls they
-trigger run after the answer is sent."""
+"""`POST /webhooks/{provider}`: a package's webhook deliveries, answered within its few
+seconds; the polls they trigger run after the answer is sent."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from starlette.background import BackgroundTask
 
+from syncsvc.connections.credentials import webhook_secret_for
+from syncsvc.connections.hub import UnknownProvider
 from syncsvc.db import transaction
+from syncsvc.models.enums import RecordKind
 from syncsvc.pull.poller import RESOURCES, poller_for
-from syncsvc.pull.webhooks import events_of, signature_is_valid, take_in
+from syncsvc.pull.webhooks import take_in
 from syncsvc.state import AppState, AppStateDep
 
 router = APIRouter(tags=["provider webhooks"])
 
 
 @router.post(
-    "/webhooks/xero",
+    "/webhooks/{provider}",
     status_code=200,
-    summary="Xero's webhook deliveries (and its intent-to-receive check)",
-    responses={401: {"description": "Signature missing or wrong: nothing is kept"}},
+    summary="A package's webhook deliveries (Xero's intent-to-receive check included)",
+    responses={
+        401: {"description": "Signature missing or wrong: nothing is kept"},
+        404: {"description": "No such package, or it sends no webhooks"},
+    },
 )
-async def xero_webhook(request: Request, state: AppStateDep) -> Response:
+async def provider_webhook(
+    provider: Annotated[str, Path(max_length=20)], request: Request, state: AppStateDep
+) -> Response:
+    try:
+        package = state.providers.adapter(provider)
+    except UnknownProvider:
+        return Response(status_code=404)
+    if not package.facts.capabilities.webhooks:
+        return Response(status_code=404)
     body = await request.body()
-    key = state.settings.providers.xero_webhook_key
-    signature = request.headers.get("x-xero-signature")
-    if key is None or not signature_is_valid(body, signature, key.get_secret_value()):
+    secret = webhook_secret_for(provider, state.settings.providers)
+    notifications = None if not secret else package.webhook(request.headers, body, secret)
+    if notifications is None:
         return Response(status_code=401)
-    events = events_of(body)
-    if events is None:
-        return Response(status_code=401)  # signed, yet not a delivery: Xero never sends it
     async with transaction(state.sessions) as session:
-        wanted = await take_in(session, events, state.clock())
+        wanted = await take_in(session, provider, notifications, state.clock())
     if not wanted:
         return Response(status_code=200)
     return Response(status_code=200, background=BackgroundTask(_poll, state, wanted))
 
 
-async def _poll(state: AppState, wanted: dict[int, set[str]]) -> None:
+async def _poll(state: AppState, wanted: dict[int, set[RecordKind]]) -> None:
     poller = poller_for(state)
-    for connection_id, resources in wanted.items():
-        await poller.poll(connection_id, tuple(r for r in RESOURCES if r in resources))
+    for connection_id, kinds in wanted.items():
+        await poller.poll(connection_id, tuple(k for k in RESOURCES if k in kinds))

@@ -1,12 +1,14 @@
-"""The pull engine: what happened in Xero to the documents this service created comes back to
-the host as events.
+"""The pull engine: what happened in the accounting package to the documents this service
+created comes back to the host as events.
 
 Per connection and resource a cursor: each poll reads what changed since the cursor less an
 overlap (so a change in the same second as the last read is not missed), and moves the cursor
 to the newest change it saw, never past the moment the read began, never back. What was
 already reported (`pulled_documents`) makes a repeated sighting say nothing. Only documents
 the service created (and payments on them) are looked at; the rest of the organisation is
-left alone. Payments the service itself pushed are not news.
+left alone. Payments the service itself pushed are not news. Where the package never reports
+a deletion in its changes, the payments reported live are read again by id, and those gone
+are `payment.deleted`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import json
 import logging
 import random
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -26,21 +28,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from syncsvc.connections.hub import ProviderHub
 from syncsvc.connections.token_store import NotConnected
 from syncsvc.db import transaction
+from syncsvc.events import payloads
 from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventType
 from syncsvc.kit.cipher import TokenCipherError
 from syncsvc.kit.clock import Clock
 from syncsvc.models import Connection, PulledDocument, SyncRecord
 from syncsvc.models.enums import RecordKind
+from syncsvc.providers.base import Books, ByIds, ChangedSince
+from syncsvc.providers.documents import Contact, Receipt, Remote, SalesDocument, State
 from syncsvc.providers.errors import NeedsReauth, RateLimited, Transient
 from syncsvc.providers.pacing import DailyLimitReached
-from syncsvc.providers.xero.reads import changed_since, parse_date, parse_datetime
 from syncsvc.pull.repository import (
     PullRepository,
     connections_to_poll,
     release_poll_lease,
     take_poll_lease,
 )
+from syncsvc.push.repository import PushRepository
 from syncsvc.settings.service import SettingsService
 
 if TYPE_CHECKING:
@@ -48,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=5)
-RESOURCES = ("Payments", "Invoices", "Contacts")
+RESOURCES = (RecordKind.PAYMENT, RecordKind.INVOICE, RecordKind.CUSTOMER)
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Sighting:
 
     events: list[tuple[EventType, dict[str, Any]]] = field(default_factory=list)
     seen: dict[str, tuple[str, str]] = field(default_factory=dict)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # kept beside `seen`
 
 
 def poller_for(state: AppState) -> Poller:
@@ -99,7 +105,7 @@ class Poller:
             raised += await self.poll(connection_id)
         return raised
 
-    async def poll(self, connection_id: int, resources: tuple[str, ...] = RESOURCES) -> int:
+    async def poll(self, connection_id: int, resources: tuple[RecordKind, ...] = RESOURCES) -> int:
         """One poll of one connection (of `resources`: a webhook's targeted poll reads only
         what its events name), unless another is under way on any replica. Returns the
         events raised."""
@@ -126,180 +132,199 @@ class Poller:
         connection_id: int,
         tenant_id: uuid.UUID,
         connected_at: datetime,
-        resources: tuple[str, ...],
+        resources: tuple[RecordKind, ...],
     ) -> int:
         try:
             active = await self.hub.tokens.active(tenant_id)
         except (NotConnected, NeedsReauth, TokenCipherError):
             return 0
-        client = self.hub.client(active)
+        books = self.hub.books(active)
         async with self.sessions() as session:
             settings = await SettingsService(session, tenant_id, self.clock).account_settings()
         raised = 0
         try:
-            for resource in resources:
-                if resource == "Contacts" and not settings.pull_customer_updates:
+            for kind in resources:
+                if kind is RecordKind.CUSTOMER and not settings.pull_customer_updates:
                     continue
                 began = self.clock()
                 async with self.sessions() as session:
-                    cursor = await PullRepository(session, tenant_id, connection_id).cursor(
-                        resource
-                    )
+                    cursor = await PullRepository(session, tenant_id, connection_id).cursor(kind)
                 since = (cursor or connected_at) - OVERLAP
-                documents = await changed_since(client, resource, since)
-                raised += await self._take_in(tenant_id, connection_id, resource, documents, began)
-        except (RateLimited, DailyLimitReached, Transient, NeedsReauth) as exc:
+                remotes: list[Remote[Any]] = []
+                async for page in books.scan(kind, ChangedSince(since)):
+                    remotes += page
+                raised += await self._take_in(tenant_id, connection_id, kind, remotes, began)
+                if kind is RecordKind.PAYMENT and not books.capabilities.sees_deletions:
+                    raised += await self._sweep_deletions(books, tenant_id, connection_id)
+        except (RateLimited, DailyLimitReached) as exc:
             # What was read is kept; the rest waits for the next poll.
-            log.warning(
-                "poll interrupted",
-                extra={"tenant_id": str(tenant_id), "reason": str(exc)},
-            )
+            if isinstance(exc, RateLimited):
+                self.hub.budget(active.provider, active.organisation_id).pause_until(
+                    self.clock() + timedelta(seconds=exc.retry_after)
+                )
+            log.warning("poll interrupted", extra={"tenant_id": str(tenant_id), "reason": str(exc)})
+        except Transient as exc:
+            log.warning("poll interrupted", extra={"tenant_id": str(tenant_id), "reason": str(exc)})
+        except NeedsReauth as exc:
+            async with transaction(self.sessions) as session:
+                await PushRepository(session, tenant_id).needs_reauth(connection_id, exc.message)
+                await EventRepository(session, tenant_id).append(
+                    EventType.CONNECTION_NEEDS_REAUTH.value, {"reason": exc.message}, self.clock()
+                )
         return raised
+
+    async def _sweep_deletions(self, books: Books, tenant_id: uuid.UUID, connection_id: int) -> int:
+        """The package reports no deletions: the payments known live are read by id."""
+        async with self.sessions() as session:
+            live = await PullRepository(session, tenant_id, connection_id).live_payments()
+        gone: list[Remote[Any]] = []
+        async for page in books.scan(RecordKind.PAYMENT, ByIds(tuple(sorted(live)))):
+            for remote in page:
+                if remote.state is State.GONE and (seen := live.get(str(remote.link.id))):
+                    # Read by id, a deleted payment says nothing more: as it was last seen.
+                    gone.append(replace(remote, document=_last_seen(seen)))
+        if not gone:
+            return 0
+        return await self._take_in(tenant_id, connection_id, RecordKind.PAYMENT, gone, None)
 
     async def _take_in(
         self,
         tenant_id: uuid.UUID,
         connection_id: int,
-        resource: str,
-        documents: list[dict[str, Any]],
-        began: datetime,
+        kind: RecordKind,
+        remotes: list[Remote[Any]],
+        began: datetime | None,
     ) -> int:
         """Turn one resource's changes into events, remember them and move the cursor, in
-        one transaction: a crash re-reads them, and what was reported stays reported."""
+        one transaction: a crash re-reads them, and what was reported stays reported.
+        `began`: when the read began (None: a read by id, which moves no cursor)."""
         now = self.clock()
         async with transaction(self.sessions) as session:
             repository = PullRepository(session, tenant_id, connection_id)
-            if resource == "Payments":
-                sighting = await _payments(repository, documents)
-            elif resource == "Invoices":
-                sighting = await _invoices(repository, documents)
+            if kind is RecordKind.PAYMENT:
+                sighting = await _payments(repository, remotes)
+            elif kind is RecordKind.INVOICE:
+                sighting = await _invoices(repository, remotes)
             else:
-                sighting = await _contacts(repository, documents)
+                sighting = await _contacts(repository, remotes)
             events = EventRepository(session, tenant_id)
             for event_type, data in sighting.events:
                 await events.append(event_type.value, data, now)
-            await repository.remember(resource, sighting.seen, now)
-            newest = max(
-                (moment for d in documents if (moment := parse_datetime(d.get("UpdatedDateUTC")))),
-                default=None,
-            )
+            await repository.remember(kind, sighting.seen, now, sighting.details)
+            if began is None:
+                return len(sighting.events)
+            newest = max((r.updated_at for r in remotes if r.updated_at), default=None)
             # Everything changed before the read began (less the overlap, for clock skew and
             # writes still landing) has been read: the cursor goes that far, or to the newest
             # change seen, never past the read's start.
             position = began - OVERLAP if newest is None else max(newest, began - OVERLAP)
-            await repository.advance(resource, min(position, began), now)
+            await repository.advance(kind, min(position, began), now)
         return len(sighting.events)
 
 
-async def _payments(repository: PullRepository, documents: list[dict[str, Any]]) -> Sighting:
+async def _payments(repository: PullRepository, remotes: list[Remote[Receipt]]) -> Sighting:
     sighting = Sighting()
-    on_invoices = [d for d in documents if d.get("PaymentType", "ACCRECPAYMENT") == "ACCRECPAYMENT"]
-    invoice_ids = {str((d.get("Invoice") or {}).get("InvoiceID")) for d in on_invoices}
-    invoices = await repository.records_by_provider_id(RecordKind.INVOICE, invoice_ids)
-    pushed = await repository.records_by_provider_id(
-        RecordKind.PAYMENT, (str(d.get("PaymentID")) for d in on_invoices)
+    invoices = await repository.records_by_provider_id(
+        RecordKind.INVOICE, {r.document.invoice for r in remotes}
     )
-    reported = await repository.reported("Payments", (str(d.get("PaymentID")) for d in on_invoices))
-    for document in on_invoices:
-        payment_id = str(document.get("PaymentID"))
-        invoice = invoices.get(str((document.get("Invoice") or {}).get("InvoiceID")))
+    ids = [str(r.link.id) for r in remotes]
+    pushed = await repository.records_by_provider_id(RecordKind.PAYMENT, ids)
+    reported = await repository.reported(RecordKind.PAYMENT, ids)
+    for remote in remotes:
+        payment_id = str(remote.link.id)
+        previous = reported.get(payment_id)
+        invoice = invoices.get(remote.document.invoice)
         if invoice is None:
             continue  # not on a document this service created
-        status = str(document.get("Status") or "AUTHORISED")
-        sighting.seen[payment_id] = (status, _fingerprint(document))
+        gone = remote.state is State.GONE
+        sighting.seen[payment_id] = (remote.state.value, _fingerprint(_receipt_fields(remote)))
+        sighting.details[payment_id] = _receipt_fields(remote)
+        was_gone = previous is not None and previous.status == State.GONE.value
         host_payment = pushed.get(payment_id)
-        if host_payment is not None:  # the host's own payment: news only if Xero deleted it
-            if status == "DELETED" and not host_payment.deleted:
-                previous = reported.get(payment_id)
-                if previous is None or previous.status != "DELETED":
-                    sighting.events.append(
-                        (EventType.PAYMENT_DELETED, _payment_data(document, invoice, host_payment))
-                    )
+        if host_payment is not None:  # the host's own payment: news only if it was deleted
+            if gone and not host_payment.deleted and not was_gone:
+                sighting.events.append(
+                    (EventType.PAYMENT_DELETED, _payment(invoice, host_payment, remote))
+                )
             continue
-        previous = reported.get(payment_id)
-        if status == "AUTHORISED" and previous is None:
-            sighting.events.append(
-                (EventType.PAYMENT_RECEIVED, _payment_data(document, invoice, None))
-            )
-        elif status == "DELETED" and previous is not None and previous.status != "DELETED":
-            sighting.events.append(
-                (EventType.PAYMENT_DELETED, _payment_data(document, invoice, None))
-            )
+        if not gone and previous is None:
+            sighting.events.append((EventType.PAYMENT_RECEIVED, _payment(invoice, None, remote)))
+        elif gone and previous is not None and not was_gone:
+            sighting.events.append((EventType.PAYMENT_DELETED, _payment(invoice, None, remote)))
     return sighting
 
 
-def _payment_data(
-    document: dict[str, Any], invoice: SyncRecord, host_payment: SyncRecord | None
+def _payment(
+    invoice: SyncRecord, host_payment: SyncRecord | None, remote: Remote[Receipt]
 ) -> dict[str, Any]:
-    paid_on = parse_date(document.get("Date"))
+    host_id = host_payment.host_id if host_payment is not None else None
+    return payloads.payment(invoice.host_id, host_id, remote)
+
+
+def _receipt_fields(remote: Remote[Receipt]) -> dict[str, Any]:
+    """What is kept of a payment seen: enough to say what a deletion took away."""
+    receipt = remote.document
     return {
-        "invoice_id": invoice.host_id,
-        "payment_id": host_payment.host_id if host_payment is not None else None,
-        "amount": str(Decimal(str(document.get("Amount"))).quantize(Decimal("0.01"))),
-        "date": paid_on.isoformat() if paid_on else None,
-        "account_code": (document.get("Account") or {}).get("Code"),
-        "reference": document.get("Reference"),
-        "provider": {
-            "payment_id": document.get("PaymentID"),
-            "invoice_id": (document.get("Invoice") or {}).get("InvoiceID"),
-            "reconciled": bool(document.get("IsReconciled")),
-        },
+        "invoice": receipt.invoice,
+        "amount": str(receipt.amount),
+        "date": receipt.date.isoformat(),
+        "account": receipt.deposit_account,
+        "reference": receipt.reference,
     }
 
 
-async def _invoices(repository: PullRepository, documents: list[dict[str, Any]]) -> Sighting:
+def _last_seen(details: dict[str, Any]) -> Receipt:
+    return Receipt(
+        invoice=str(details.get("invoice") or ""),
+        amount=Decimal(str(details.get("amount") or 0)),
+        date=date.fromisoformat(str(details.get("date") or "1970-01-01")),
+        deposit_account=str(details.get("account") or ""),
+        reference=details.get("reference"),
+    )
+
+
+async def _invoices(repository: PullRepository, remotes: list[Remote[SalesDocument]]) -> Sighting:
     sighting = Sighting()
     invoices = await repository.records_by_provider_id(
-        RecordKind.INVOICE, (str(d.get("InvoiceID")) for d in documents)
+        RecordKind.INVOICE, (str(r.link.id) for r in remotes)
     )
-    reported = await repository.reported("Invoices", invoices)
-    paid_now = [
-        d for d in documents if d.get("Status") == "PAID" and str(d.get("InvoiceID")) in invoices
-    ]
-    own_payments = await repository.payments_on(
-        invoices[str(d.get("InvoiceID"))].host_id for d in paid_now
-    )
-    for document in documents:
-        invoice_id = str(document.get("InvoiceID"))
+    reported = await repository.reported(RecordKind.INVOICE, invoices)
+    paid_now = [r for r in remotes if r.state is State.PAID and str(r.link.id) in invoices]
+    own_payments = await repository.payments_on(invoices[str(r.link.id)].host_id for r in paid_now)
+    for remote in remotes:
+        invoice_id = str(remote.link.id)
         invoice = invoices.get(invoice_id)
         if invoice is None:
             continue
-        status = str(document.get("Status"))
-        sighting.seen[invoice_id] = (status, _fingerprint(document))
+        status = remote.state.value
+        sighting.seen[invoice_id] = (
+            status,
+            _fingerprint({"state": status, "total": str(remote.total)}),
+        )
         previous: PulledDocument | None = reported.get(invoice_id)
         if previous is not None and previous.status == status:
             continue
-        if status == "PAID" and not _paid_by_host(invoice, document, own_payments):
-            fully_paid = parse_date(document.get("FullyPaidOnDate"))
+        if remote.state is State.PAID and not _paid_by_host(invoice, remote, own_payments):
             sighting.events.append(
-                (
-                    EventType.INVOICE_PAID,
-                    {
-                        "invoice_id": invoice.host_id,
-                        "amount_paid": str(document.get("AmountPaid")),
-                        "fully_paid_on": fully_paid.isoformat() if fully_paid else None,
-                        "provider": {"invoice_id": invoice_id},
-                    },
-                )
+                (EventType.INVOICE_PAID, payloads.invoice_paid(invoice.host_id, remote))
             )
         voided_by_host = invoice.deleted or invoice.payload.get("status") == "void"
-        if status in ("VOIDED", "DELETED") and not voided_by_host:
+        if remote.state in (State.VOID, State.GONE) and not voided_by_host:
             sighting.events.append(
                 (
                     EventType.INVOICE_VOIDED,
-                    {
-                        "invoice_id": invoice.host_id,
-                        "status": status.lower(),
-                        "provider": {"invoice_id": invoice_id},
-                    },
+                    payloads.invoice_voided(invoice.host_id, remote, remote.state is State.GONE),
                 )
             )
     return sighting
 
 
-def _paid_by_host(invoice: SyncRecord, document: dict[str, Any], own: list[SyncRecord]) -> bool:
-    """The host's own payments alone pay it: Xero saying PAID is the host's news, not ours."""
-    total = Decimal(str(document.get("Total") or 0))
+def _paid_by_host(
+    invoice: SyncRecord, remote: Remote[SalesDocument], own: list[SyncRecord]
+) -> bool:
+    """The host's own payments alone pay it: the package saying paid is the host's news, not
+    ours."""
+    total = remote.total or Decimal(0)
     paid = sum(
         (
             Decimal(str(p.payload["amount"]))
@@ -311,63 +336,28 @@ def _paid_by_host(invoice: SyncRecord, document: dict[str, Any], own: list[SyncR
     return paid >= total
 
 
-async def _contacts(repository: PullRepository, documents: list[dict[str, Any]]) -> Sighting:
+async def _contacts(repository: PullRepository, remotes: list[Remote[Contact]]) -> Sighting:
     sighting = Sighting()
     customers = await repository.records_by_provider_id(
-        RecordKind.CUSTOMER, (str(d.get("ContactID")) for d in documents)
+        RecordKind.CUSTOMER, (str(r.link.id) for r in remotes)
     )
-    reported = await repository.reported("Contacts", customers)
-    for document in documents:
-        contact_id = str(document.get("ContactID"))
+    reported = await repository.reported(RecordKind.CUSTOMER, customers)
+    for remote in remotes:
+        contact_id = str(remote.link.id)
         customer = customers.get(contact_id)
         if customer is None:
             continue
-        fingerprint = _fingerprint(_contact_fields(document))
-        status = str(document.get("ContactStatus") or "ACTIVE")
-        sighting.seen[contact_id] = (status, fingerprint)
-        if document.get("UpdatedDateUTC") == customer.provider_version:
+        fingerprint = _fingerprint(payloads.contact_fields(remote.document))
+        sighting.seen[contact_id] = (remote.state.value, fingerprint)
+        if remote.link.version and remote.link.version == customer.provider_version:
             continue  # as the service's own write left it: not news to the host
         previous = reported.get(contact_id)
         if previous is not None and previous.fingerprint == fingerprint:
             continue
         sighting.events.append(
-            (
-                EventType.CUSTOMER_UPDATED,
-                {
-                    "customer_id": customer.host_id,
-                    **_contact_fields(document),
-                    "provider": {"contact_id": contact_id},
-                },
-            )
+            (EventType.CUSTOMER_UPDATED, payloads.customer_updated(customer.host_id, remote))
         )
     return sighting
-
-
-def _contact_fields(document: dict[str, Any]) -> dict[str, Any]:
-    phones = [p for p in document.get("Phones") or [] if p.get("PhoneNumber")]
-    return {
-        "name": document.get("Name"),
-        "email": document.get("EmailAddress"),
-        "phone": phones[0].get("PhoneNumber") if phones else None,
-        "status": str(document.get("ContactStatus") or "ACTIVE").lower(),
-        "addresses": [
-            {
-                key: address.get(source)
-                for key, source in (
-                    ("type", "AddressType"),
-                    ("line1", "AddressLine1"),
-                    ("line2", "AddressLine2"),
-                    ("city", "City"),
-                    ("region", "Region"),
-                    ("postal_code", "PostalCode"),
-                    ("country", "Country"),
-                )
-                if address.get(source)
-            }
-            for address in document.get("Addresses") or []
-            if address.get("AddressLine1") or address.get("City")
-        ],
-    }
 
 
 def _fingerprint(value: Any) -> str:

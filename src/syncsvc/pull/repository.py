@@ -1,13 +1,15 @@
-"""All SQL of the pull engine: cursors, what was reported, the host records Xero ids map to,
-and the poll lease."""
+"""All SQL of the pull engine: cursors, what was reported, the host records provider ids map
+to, and the poll lease. Resources are named by record kind (`payment`, `invoice`, `customer`,
+`customer_import`), never by a package's wire names."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.db import dialect_insert
@@ -66,9 +68,14 @@ class PullRepository:
         return {row.provider_id: row for row in rows}
 
     async def remember(
-        self, resource: str, seen: dict[str, tuple[str, str]], now: datetime
+        self,
+        resource: str,
+        seen: dict[str, tuple[str, str]],
+        now: datetime,
+        details: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        """`seen`: provider id -> (status, fingerprint), as now reported."""
+        """`seen`: provider id -> (status, fingerprint), as now reported; `details`: what is
+        kept of each beside it (a payment's invoice, amount and date)."""
         if not seen:
             return
         insert = dialect_insert(self.session)
@@ -80,6 +87,7 @@ class PullRepository:
                 "provider_id": provider_id,
                 "status": status,
                 "fingerprint": fingerprint,
+                "details": (details or {}).get(provider_id),
                 "seen_at": now,
             }
             for provider_id, (status, fingerprint) in seen.items()
@@ -90,10 +98,22 @@ class PullRepository:
             set_={
                 "status": statement.excluded.status,
                 "fingerprint": statement.excluded.fingerprint,
+                "details": func.coalesce(statement.excluded.details, PulledDocument.details),
                 "seen_at": statement.excluded.seen_at,
             },
         )
         await self.session.execute(statement)
+
+    async def live_payments(self) -> dict[str, dict[str, Any]]:
+        """Payments reported and not gone: provider id -> what was kept of each."""
+        rows = await self.session.execute(
+            select(PulledDocument.provider_id, PulledDocument.details).where(
+                PulledDocument.connection_id == self.connection_id,
+                PulledDocument.resource == RecordKind.PAYMENT.value,
+                PulledDocument.status != "gone",
+            )
+        )
+        return {str(provider_id): dict(kept or {}) for provider_id, kept in rows}
 
     async def records_by_provider_id(
         self, kind: RecordKind, provider_ids: Iterable[str]

@@ -1,87 +1,50 @@
-"""Xero's webhooks in: the signature checked on the raw body in constant time, each event
-kept once (a repeated delivery changes nothing), and the connections it names polled at once.
-
-Xero sends no payment events: a payment shows as an INVOICE update, so an INVOICE event polls
-payments and invoices, a CONTACT event polls contacts (FACTS.md).
-"""
+"""Provider webhooks in: each notification kept once (a repeated delivery changes nothing),
+and the connections it names polled at once for what it names. The signature is checked by
+the provider package (`Package.webhook`), on the raw body, in constant time."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.db import dialect_insert
-from syncsvc.kit.signatures import constant_time_equals, hmac_sha256_base64
 from syncsvc.models import Connection, ProviderNotification
-from syncsvc.models.enums import ConnectionStatus
-
-RESOURCES_BY_CATEGORY = {
-    "INVOICE": ("Payments", "Invoices"),
-    "CONTACT": ("Contacts",),
-    "CREDITNOTE": ("Invoices",),
-}
-
-
-def signature_is_valid(body: bytes, signature: str | None, key: str) -> bool:
-    if not signature or not key:
-        return False
-    return constant_time_equals(hmac_sha256_base64(key.encode(), body), signature)
-
-
-def events_of(body: bytes) -> list[dict[str, Any]] | None:
-    """The delivery's events; None when the body is not a Xero delivery."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None
-    events = document.get("events") if isinstance(document, dict) else None
-    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        return None
-    return events
-
-
-def event_key(event: Mapping[str, Any]) -> str:
-    parts = [str(event.get(k)) for k in ("tenantId", "eventCategory", "eventType", "resourceId")]
-    parts.append(str(event.get("eventDateUtc")))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+from syncsvc.models.enums import ConnectionStatus, RecordKind
+from syncsvc.providers.base import Notification
 
 
 async def take_in(
-    session: AsyncSession, events: list[dict[str, Any]], now: datetime
-) -> dict[int, set[str]]:
-    """Keep the events not seen before; returns connection id -> resources to poll now."""
-    if not events:
+    session: AsyncSession, provider: str, notifications: list[Notification], now: datetime
+) -> dict[int, set[RecordKind]]:
+    """Keep the notifications not seen before; returns connection id -> kinds to poll now."""
+    if not notifications:
         return {}
     insert = dialect_insert(session)
-    fresh: list[dict[str, Any]] = []
-    for event in events:
+    fresh: list[Notification] = []
+    for notification in notifications:
         statement = (
             insert(ProviderNotification)
             .values(
-                provider="xero",
-                event_key=event_key(event),
-                organisation_id=str(event.get("tenantId"))[:100],
-                category=str(event.get("eventCategory"))[:30],
-                resource_id=str(event.get("resourceId"))[:100],
+                provider=provider,
+                event_key=notification.event_key[:64],
+                organisation_id=notification.organisation_id[:100],
+                category=notification.category[:30],
+                resource_id=notification.resource_id[:100],
                 received_at=now,
             )
             .on_conflict_do_nothing(index_elements=["provider", "event_key"])
             .returning(ProviderNotification.id)
         )
         if await session.scalar(statement) is not None:  # kept now: not seen before
-            fresh.append(event)
-    organisations = {str(e.get("tenantId")) for e in fresh}
+            fresh.append(notification)
+    organisations = {n.organisation_id for n in fresh}
     if not organisations:
         return {}
     connections = await session.execute(
         select(Connection.id, Connection.organisation_id).where(
-            Connection.provider == "xero",
+            Connection.provider == provider,
             Connection.status == ConnectionStatus.ACTIVE.value,
             Connection.organisation_id.in_(organisations),
         )
@@ -89,9 +52,8 @@ async def take_in(
     by_organisation: dict[str, list[int]] = {}
     for connection_id, organisation_id in connections:
         by_organisation.setdefault(str(organisation_id), []).append(int(connection_id))
-    wanted: dict[int, set[str]] = {}
-    for event in fresh:
-        resources = RESOURCES_BY_CATEGORY.get(str(event.get("eventCategory")), ())
-        for connection_id in by_organisation.get(str(event.get("tenantId")), []):
-            wanted.setdefault(connection_id, set()).update(resources)
+    wanted: dict[int, set[RecordKind]] = {}
+    for notification in fresh:
+        for connection_id in by_organisation.get(notification.organisation_id, []):
+            wanted.setdefault(connection_id, set()).update(notification.kinds)
     return wanted

@@ -31,6 +31,7 @@ class Result:
     provider_version: str | None = None
     next_attempt_at: datetime | None = None
     uncertain: bool = False  # the write may have been applied: look before writing again
+    reason: str | None = None  # failed: why, in every package's terms (providers.errors.Reason)
 
 
 def synced(
@@ -40,9 +41,14 @@ def synced(
 
 
 def failed(
-    due: Due, message: str, provider_id: str | None = None, *, uncertain: bool = False
+    due: Due,
+    message: str,
+    provider_id: str | None = None,
+    *,
+    uncertain: bool = False,
+    reason: str = "other",
 ) -> Result:
-    return Result(due, SyncState.FAILED, message, provider_id, uncertain=uncertain)
+    return Result(due, SyncState.FAILED, message, provider_id, uncertain=uncertain, reason=reason)
 
 
 def blocked(due: Due, reason: str, recheck_at: datetime | None = None) -> Result:
@@ -77,6 +83,7 @@ async def record(
                 "b_version": result.provider_version,
                 "b_at": result.next_attempt_at,
                 "b_uncertain": result.uncertain,
+                "b_reason": result.reason,
             }
         )
     for state, rows in by_state.items():
@@ -95,7 +102,11 @@ def _statements() -> dict[SyncState, Update]:
     table = cast(Table, SyncRecord.__table__)
     c = table.c
     row = update(table).where(c.id == bindparam("b_id"), c.tenant_id == bindparam("b_tenant"))
-    common: dict[str, Any] = {"last_error": bindparam("b_error"), "updated_at": bindparam("b_now")}
+    common: dict[str, Any] = {
+        "last_error": bindparam("b_error"),
+        "last_error_reason": bindparam("b_reason", type_=String),
+        "updated_at": bindparam("b_now"),
+    }
     provider_id = func.coalesce(bindparam("b_provider_id", type_=String), c.provider_id)
     return {
         # Pushed what was read; if the host changed it since, it is still due.

@@ -1,9 +1,10 @@
-"""The host's invoices and payments against Xero's copies: pure functions, no I/O.
+"""The host's invoices and payments against the package's copies: pure functions, no I/O.
 
-An invoice is `ok`, `missing` (never reached Xero), `different` (total, status, contact or
-lines: each field with both values), or `payments_differ` (payments on one side only, by amount and
-date). Xero documents this service did not create are never looked at: rows start from the
-host's records.
+An invoice is `ok`, `missing` (never reached the package), `different` (total, status, contact
+or lines: each field with both values), or `payments_differ` (payments on one side only, by
+amount and date). Documents this service did not create are never looked at: rows start from
+the host's records. Keys and values name "the provider"; the `xero` ones of the first version
+are kept beside them as deprecated aliases.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from syncsvc.providers.xero.reads import parse_date
+from syncsvc.providers.documents import Line, Receipt, Remote, SalesDocument, State
 
-# What Xero's status should be for each host status.
-EXPECTED_STATUS = {
-    "approved": {"AUTHORISED", "PAID"},
-    "draft": {"DRAFT", "SUBMITTED"},
-    "void": {"VOIDED", "DELETED"},
+# What the package's state should be for each host status.
+EXPECTED_STATE = {
+    "approved": {State.OPEN, State.PAID},
+    "draft": {State.DRAFT},
+    "void": {State.VOID, State.GONE},
 }
 
 
@@ -29,7 +30,7 @@ class HostInvoice:
     status: str  # approved, draft, void
     total: Decimal | None
     provider_id: str | None
-    contact_id: str | None  # the Xero contact its customer is linked to
+    contact_id: str | None  # the package's contact its customer is linked to
     # (description, quantity, unit price) as pushed line by line; None: pushed as summaries
     lines: tuple[tuple[str, Decimal, Decimal], ...] | None = None
 
@@ -50,7 +51,7 @@ class Row:
     outcome: str  # ok, missing, different, payments_differ
     provider_id: str | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)
-    payments_missing_in_xero: list[dict[str, Any]] = field(default_factory=list)
+    payments_missing_in_provider: list[dict[str, Any]] = field(default_factory=list)
     payments_missing_in_host: list[dict[str, Any]] = field(default_factory=list)
     fix: dict[str, Any] | None = None
 
@@ -60,8 +61,11 @@ class Row:
             "number": self.number,
             "outcome": self.outcome,
             "provider_id": self.provider_id,
-            "differences": self.differences,
-            "payments_missing_in_xero": self.payments_missing_in_xero,
+            "differences": [
+                {**d, "xero": d["provider"]} for d in self.differences
+            ],  # `xero`: deprecated alias of `provider`
+            "payments_missing_in_provider": self.payments_missing_in_provider,
+            "payments_missing_in_xero": self.payments_missing_in_provider,  # deprecated alias
             "payments_missing_in_host": self.payments_missing_in_host,
             "fix": self.fix,
         }
@@ -73,58 +77,59 @@ def _money(value: Any) -> Decimal:
 
 def compare_invoice(
     host: HostInvoice,
-    xero: dict[str, Any] | None,
+    remote: Remote[SalesDocument] | None,
     payments: list[HostPayment],
     pushed_payment_ids: set[str],
     rounding_account: str | None = None,
 ) -> Row:
-    """`pushed_payment_ids`: every Xero payment this service pushed (a Xero payment on the
-    invoice that is not among them was made in Xero)."""
-    if xero is None:
+    """`pushed_payment_ids`: every payment this service pushed (a payment on the invoice in
+    the package that is not among them was made there)."""
+    if remote is None:
         if host.status == "void":
-            return Row(host.host_id, host.number, "ok")  # void, and Xero never had it
+            return Row(host.host_id, host.number, "ok")  # void, and the package never had it
         return Row(host.host_id, host.number, "missing")
-    row = Row(host.host_id, host.number, "ok", provider_id=str(xero.get("InvoiceID")))
-    status = str(xero.get("Status"))
-    if status not in EXPECTED_STATUS.get(host.status, set()):
-        row.differences.append({"field": "status", "host": host.status, "xero": status})
+    row = Row(host.host_id, host.number, "ok", provider_id=remote.link.id)
+    if remote.state not in EXPECTED_STATE.get(host.status, set()):
+        row.differences.append(
+            {"field": "status", "host": host.status, "provider": remote.state.value}
+        )
     if host.status != "void":
-        xero_total = _money(xero.get("Total"))
-        if host.total is not None and xero_total != _money(host.total):
+        total = _money(remote.total)
+        if host.total is not None and total != _money(host.total):
             row.differences.append(
-                {"field": "total", "host": str(_money(host.total)), "xero": str(xero_total)}
+                {"field": "total", "host": str(_money(host.total)), "provider": str(total)}
             )
         if host.lines is not None:
-            row.differences += _line_differences(host.lines, xero, rounding_account)
-        contact = str((xero.get("Contact") or {}).get("ContactID") or "")
+            row.differences += _line_differences(
+                host.lines, remote.document.lines, rounding_account
+            )
+        contact = remote.document.contact
         if host.contact_id and contact != host.contact_id:
             row.differences.append(
-                {"field": "contact", "host": host.contact_id, "xero": contact or None}
+                {"field": "contact", "host": host.contact_id, "provider": contact or None}
             )
     if row.differences:
         row.outcome = "different"
         return row
-    live = [p for p in xero.get("Payments") or [] if p.get("Status", "AUTHORISED") != "DELETED"]
-    in_xero = {str(p.get("PaymentID")): p for p in live}
+    in_provider = {str(r.link.id): r for r in remote.receipts if r.state is not State.GONE}
     for payment in payments:
-        if payment.provider_id and payment.provider_id in in_xero:
+        if payment.provider_id and payment.provider_id in in_provider:
             continue
-        row.payments_missing_in_xero.append(
+        row.payments_missing_in_provider.append(
             {"payment_id": payment.host_id, "amount": str(payment.amount), "date": payment.date}
         )
     host_ids = {p.provider_id for p in payments if p.provider_id}
-    for payment_id, payment in in_xero.items():
+    for payment_id, receipt in in_provider.items():
         if payment_id in host_ids or payment_id in pushed_payment_ids:
             continue
-        paid_on = parse_date(payment.get("Date"))
         row.payments_missing_in_host.append(
             {
                 "provider_payment_id": payment_id,
-                "amount": str(_money(payment.get("Amount"))),
-                "date": paid_on.isoformat() if paid_on else None,
+                "amount": str(_money(receipt.document.amount)),
+                "date": receipt.document.date.isoformat(),
             }
         )
-    if row.payments_missing_in_xero or row.payments_missing_in_host:
+    if row.payments_missing_in_provider or row.payments_missing_in_host:
         row.outcome = "payments_differ"
     return row
 
@@ -140,25 +145,25 @@ def _line_key(description: Any, quantity: Any, unit: Any) -> tuple[str, Decimal,
 
 def _line_differences(
     host_lines: tuple[tuple[str, Decimal, Decimal], ...],
-    xero: dict[str, Any],
+    lines: tuple[Line, ...],
     rounding_account: str | None,
 ) -> list[dict[str, Any]]:
     """Lines on one side only (the rounding line the service adds is not a host line)."""
     ours = sorted(_line_key(*line) for line in host_lines)
     theirs = sorted(
-        _line_key(li.get("Description"), li.get("Quantity"), li.get("UnitAmount"))
-        for li in xero.get("LineItems") or []
-        if not rounding_account or li.get("AccountCode") != rounding_account
+        _line_key(line.description, line.quantity, line.unit_price)
+        for line in lines
+        if not rounding_account or line.account != rounding_account
     )
     if ours == theirs:
         return []
     only_host = [line for line in ours if line not in theirs]
-    only_xero = [line for line in theirs if line not in ours]
+    only_provider = [line for line in theirs if line not in ours]
 
     def shown(lines: list[tuple[str, Decimal, Decimal]]) -> list[str]:
         return [f"{d} ({q.normalize()} x {u.normalize()})" for d, q, u in lines[:5]]
 
-    return [{"field": "lines", "host": shown(only_host), "xero": shown(only_xero)}]
+    return [{"field": "lines", "host": shown(only_host), "provider": shown(only_provider)}]
 
 
 def summary(rows: list[Row]) -> dict[str, int]:
@@ -169,30 +174,40 @@ def summary(rows: list[Row]) -> dict[str, int]:
     return counts
 
 
+def provider_payment(remote: Remote[Receipt]) -> ProviderPayment:
+    receipt = remote.document
+    return ProviderPayment(
+        str(remote.link.id),
+        receipt.invoice,
+        _money(receipt.amount),
+        receipt.date.isoformat(),
+    )
+
+
 @dataclass(frozen=True)
-class XeroPayment:
+class ProviderPayment:
     payment_id: str
-    invoice_id: str  # Xero's
+    invoice_id: str  # the package's
     amount: Decimal
     date: str | None
 
 
 def compare_payments(
     host: list[HostPayment],
-    xero: list[XeroPayment],
+    provider: list[ProviderPayment],
     invoice_host_ids: dict[str, str],
     pushed_payment_ids: set[str],
 ) -> list[dict[str, Any]]:
-    """Every payment on either side, matched or not. `invoice_host_ids`: Xero invoice id ->
-    host invoice id, for the invoices this service created (payments on others are left out).
-    A host payment matches the Xero payment it was pushed as, or else one entered in Xero on
-    the same invoice with the same amount and date."""
+    """Every payment on either side, matched or not. `invoice_host_ids`: the package's invoice
+    id -> host invoice id, for the invoices this service created (payments on others are left
+    out). A host payment matches the payment it was pushed as, or else one entered in the
+    package on the same invoice with the same amount and date."""
     rows: list[dict[str, Any]] = []
-    by_id = {p.payment_id: p for p in xero}
+    by_id = {p.payment_id: p for p in provider}
     used: set[str] = set()
-    unmatched_xero = [
+    unmatched = [
         p
-        for p in xero
+        for p in provider
         if p.payment_id not in pushed_payment_ids and p.invoice_id in invoice_host_ids
     ]
     for payment in host:
@@ -209,7 +224,7 @@ def compare_payments(
             found = next(
                 (
                     p
-                    for p in unmatched_xero
+                    for p in unmatched
                     if p.payment_id not in used
                     and invoice_host_ids[p.invoice_id] == payment.invoice_host_id
                     and p.amount == payment.amount
@@ -218,13 +233,13 @@ def compare_payments(
                 None,
             )
         if found is None:
-            row["outcome"] = "missing_in_xero"
+            row["outcome"] = "missing_in_provider"
         else:
             row["matched_by"] = row["matched_by"] or "entered_on_both_sides"
             used.add(found.payment_id)
             row.update(outcome="matched", provider_payment_id=found.payment_id)
         rows.append(row)
-    for entered in unmatched_xero:
+    for entered in unmatched:
         if entered.payment_id in used:
             continue
         rows.append(
@@ -241,8 +256,9 @@ def compare_payments(
 
 
 def payments_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    counts = {"payments": len(rows), "matched": 0, "missing_in_xero": 0, "missing_in_host": 0}
+    counts = {"payments": len(rows), "matched": 0, "missing_in_provider": 0, "missing_in_host": 0}
     for row in rows:
         counts[row["outcome"]] += 1
+    counts["missing_in_xero"] = counts["missing_in_provider"]  # deprecated alias
     counts["unfixable"] = sum(1 for r in rows if (r.get("fix") or {}).get("result") == "not fixed")
     return counts

@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 
 from syncsvc.models import Reconciliation
 from syncsvc.problems import Problem, ProblemError
+from syncsvc.reconciliation.repository import ReconciliationRepository
 from syncsvc.reconciliation.runner import run_reconciliation
 from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
@@ -33,15 +34,15 @@ class ReconciliationIn(BaseModel):
 
     kind: Literal["invoices", "payments"] = Field(
         default="invoices",
-        description="`invoices`: each host invoice issued in the range against Xero's copy. "
-        "`payments`: each payment dated in the range, on either side, matched or not.",
+        description="`invoices`: each host invoice issued in the range against the accounting "
+        "package's copy. `payments`: each payment dated in the range, on either side, matched or not.",
     )
     date_from: date = Field(alias="from", description="First date in the range.")
     date_to: date = Field(alias="to", description="Last date in the range.")
     fix: bool = Field(
         default=False,
-        description="Push again what is missing or different, push host payments Xero lacks, "
-        "and send Xero's payments the host lacks as `payment.received`.",
+        description="Push again what is missing or different, push host payments the package "
+        "lacks, and send the package's payments the host lacks as `payment.received`.",
     )
 
     @model_validator(mode="after")
@@ -96,7 +97,7 @@ def _out(job: Reconciliation) -> ReconciliationOut:
     status_code=202,
     response_model=ReconciliationOut,
     responses=_PROBLEMS,
-    summary="Reconcile the host's invoices or payments in a date range against Xero",
+    summary="Reconcile the host's invoices or payments in a date range against the package",
 )
 async def post_reconciliation(
     body: ReconciliationIn, tenant_id: TenantId, session: SessionDep, state: AppStateDep
@@ -134,17 +135,22 @@ async def get_reconciliation(
     reconciliation_id: uuid.UUID,
     tenant_id: TenantId,
     session: SessionDep,
+    state: AppStateDep,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     job = await session.get(Reconciliation, reconciliation_id)
     if job is None or job.tenant_id != tenant_id:
         raise ProblemError(404, "Not found", f"No reconciliation {reconciliation_id}.")
     if format == "csv":
-        return Response(_csv(job), media_type="text/csv")
+        provider = await ReconciliationRepository(session, tenant_id).provider()
+        package = "the package"
+        if provider in state.providers.adapters:
+            package = state.providers.adapter(provider).facts.display_name
+        return Response(_csv(job, package), media_type="text/csv")
     return JSONResponse(_out(job).model_dump(mode="json", by_alias=True))
 
 
-def _csv(job: Reconciliation) -> str:
+def _csv(job: Reconciliation, package: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     if job.kind == "payments":
@@ -158,14 +164,26 @@ def _csv(job: Reconciliation) -> str:
             )
         return out.getvalue()
     writer.writerow(
-        ["host_id", "number", "outcome", "xero_id", "differences", "payments", "fix", "what_to_do"]
+        [
+            "host_id",
+            "number",
+            "outcome",
+            "provider_id",
+            "differences",
+            "payments",
+            "fix",
+            "what_to_do",
+        ]
     )
     for row in job.rows or []:
         differences = "; ".join(
-            f"{d['field']}: host {d['host']}, Xero {d['xero']}" for d in row["differences"]
+            f"{d['field']}: host {d['host']}, {package} {d['provider']}" for d in row["differences"]
         )
         payments = "; ".join(
-            [f"not in Xero: {p['amount']} on {p['date']}" for p in row["payments_missing_in_xero"]]
+            [
+                f"not in {package}: {p['amount']} on {p['date']}"
+                for p in row["payments_missing_in_provider"]
+            ]
             + [
                 f"not in host: {p['amount']} on {p['date']}"
                 for p in row["payments_missing_in_host"]

@@ -1,7 +1,7 @@
-"""Running a reconciliation from the service's stored copy of the host's records: Xero read in
-pages of 1,000 (never one call per invoice) within the organisation's call budget; with `fix`,
+"""Running a reconciliation from the service's stored copy of the host's records: the package
+read in pages (never one call per invoice) within the organisation's call budget; with `fix`,
 what differs is pushed again at once and payments are moved across, and each row says what
-the fix did — or, with Xero's own words, why it could not."""
+the fix did — or, in the package's own words, why it could not."""
 
 from __future__ import annotations
 
@@ -12,51 +12,53 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from syncsvc.connections.hub import ProviderHub
 from syncsvc.connections.token_store import NotConnected
 from syncsvc.db import transaction
+from syncsvc.events import payloads
 from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventType
 from syncsvc.kit.clock import Clock
-from syncsvc.models import Connection, Reconciliation, SyncRecord
+from syncsvc.models import Reconciliation, SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
-from syncsvc.providers.errors import NeedsReauth, ProviderError
-from syncsvc.providers.xero.reads import pages, parse_date
+from syncsvc.providers.base import Books, Dated
+from syncsvc.providers.documents import Remote, SalesDocument, State
+from syncsvc.providers.errors import NeedsReauth, ProviderError, Reason
 from syncsvc.pull.repository import PullRepository
 from syncsvc.push.worker import PushWorker
 from syncsvc.reconciliation.compare import (
-    HostInvoice,
-    HostPayment,
     Row,
-    XeroPayment,
     compare_invoice,
     compare_payments,
     payments_summary,
+    provider_payment,
     summary,
+)
+from syncsvc.reconciliation.repository import (
+    ReconciliationRepository,
+    finish,
+    host_payment,
+    set_progress,
 )
 from syncsvc.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
-CHUNK = 500
 
-# What a person can do about a refusal, by Xero's words.
-ADVICE = (
-    ("lock date", "the date is in a locked period: change the lock date in Xero, or the date"),
-    ("reconciled", "a reconciled payment: unreconcile it in Xero first"),
-    ("valid status for modification", "paid or voided in Xero: remove its payments there first"),
-    ("archived", "the contact is archived in Xero: restore it there"),
-)
+# What a person can do about a refusal, by its reason ({name}: the package's name).
+ADVICE = {
+    Reason.LOCKED_PERIOD.value: "the date is in a locked period: change the lock date in "
+    "{name}, or the date",
+    Reason.RECONCILED.value: "a reconciled payment: unreconcile it in {name} first",
+    Reason.PAID.value: "paid or voided in {name}: remove its payments there first",
+    Reason.ARCHIVED_CONTACT.value: "the contact is archived in {name}: restore it there",
+}
+GENERAL_ADVICE = "correct the record in the host (or the setting it names) and it is pushed again"
 
 
-def advice_for(message: str | None) -> str:
-    text = (message or "").lower()
-    for phrase, advice in ADVICE:
-        if phrase in text:
-            return advice
-    return "correct the record in the host (or the setting it names) and it is pushed again"
+def advice_for(reason: str | None, package: str) -> str:
+    return ADVICE.get(reason or "", GENERAL_ADVICE).format(name=package)
 
 
 @dataclass(frozen=True)
@@ -73,21 +75,13 @@ class Run:
     date_to: date
     fix: bool
 
-    def xero_dates(self) -> str:
-        """The range as a Xero `where` on `Date`."""
-        first, last = self.date_from, self.date_to
-        return (
-            f"Date >= DateTime({first.year},{first.month},{first.day})"
-            f" AND Date <= DateTime({last.year},{last.month},{last.day})"
-        )
-
     async def progress(self, progress: dict[str, Any]) -> None:
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(Reconciliation)
-                .where(Reconciliation.id == self.job_id)
-                .values(progress=progress)
-            )
+            await set_progress(session, self.job_id, progress)
+
+    async def books(self) -> tuple[Books, str]:
+        active = await self.hub.tokens.active(self.tenant_id)
+        return self.hub.books(active), self.hub.adapter(active.provider).facts.display_name
 
 
 async def run_reconciliation(
@@ -100,9 +94,7 @@ async def run_reconciliation(
         job = await session.get(Reconciliation, job_id)
         assert job is not None
         kind = job.kind
-        connection_id = await session.scalar(
-            select(Connection.id).where(Connection.tenant_id == job.tenant_id)
-        )
+        connection_id = await ReconciliationRepository(session, job.tenant_id).connection_id()
         run = Run(
             sessions,
             hub,
@@ -136,355 +128,181 @@ async def run_reconciliation(
 
 
 async def _invoices(run: Run) -> tuple[list[Row], int]:
-    sessions, clock, tenant_id = run.sessions, run.clock, run.tenant_id
-    async with sessions() as session:
-        hosts, payments, pushed = await _host_side(session, run)
-        settings = await SettingsService(session, tenant_id, clock).account_settings()
-    if not settings.push_line_items:  # Xero holds summary lines: lines are not compared
+    async with run.sessions() as session:
+        repository = ReconciliationRepository(session, run.tenant_id)
+        hosts, payments, pushed = await repository.host_side(run.date_from, run.date_to)
+        settings = await SettingsService(session, run.tenant_id, run.clock).account_settings()
+    if not settings.push_line_items:  # the package holds summary lines: lines not compared
         hosts = [replace(host, lines=None) for host in hosts]
-    client = run.hub.client(await run.hub.tokens.active(run.tenant_id))
-    where = f'Type=="ACCREC" AND {run.xero_dates()}'
-    by_id: dict[str, dict[str, Any]] = {}
-    by_number: dict[str, dict[str, Any]] = {}
+    books, package = await run.books()
+    by_id: dict[str, Remote[SalesDocument]] = {}
+    by_number: dict[str, Remote[SalesDocument]] = {}
     calls = 0
-    async for page in pages(client, "Invoices", {"where": where}):
+    async for page in books.scan(RecordKind.INVOICE, Dated(run.date_from, run.date_to)):
         calls += 1
-        for document in page:
-            by_id[str(document.get("InvoiceID"))] = document
-            by_number.setdefault(str(document.get("InvoiceNumber")), document)
-        await run.progress({"pages_read": calls, "xero_invoices": len(by_id)})
+        for remote in page:
+            by_id[str(remote.link.id)] = remote
+            by_number.setdefault(remote.document.number, remote)
+        await run.progress({"pages_read": calls, "provider_invoices": len(by_id)})
     rows = []
     for host in hosts:
-        xero = by_id.get(host.provider_id or "") or by_number.get(host.number)
+        held = by_id.get(host.provider_id or "") or by_number.get(host.number)
         rows.append(
             compare_invoice(
-                host, xero, payments.get(host.host_id, []), pushed, settings.rounding_account
+                host, held, payments.get(host.host_id, []), pushed, settings.rounding_account
             )
         )
     await run.progress({"pages_read": calls, "invoices_checked": len(rows)})
     if run.fix:
-        await _fix(run, rows)
+        await _fix(run, rows, package)
     return rows, calls
 
 
 async def _payments(run: Run) -> tuple[list[dict[str, Any]], int]:
-    sessions, tenant_id = run.sessions, run.tenant_id
     first, last = run.date_from.isoformat(), run.date_to.isoformat()
-    async with sessions() as session:
-        invoice_host_ids = {
-            str(provider_id): host_id
-            for host_id, provider_id in await session.execute(
-                select(SyncRecord.host_id, SyncRecord.provider_id).where(
-                    SyncRecord.tenant_id == tenant_id,
-                    SyncRecord.kind == RecordKind.INVOICE.value,
-                    SyncRecord.provider_id.is_not(None),
-                )
-            )
-        }
-        records = list(
-            await session.scalars(
-                select(SyncRecord).where(
-                    SyncRecord.tenant_id == tenant_id,
-                    SyncRecord.kind == RecordKind.PAYMENT.value,
-                )
-            )
-        )
+    async with run.sessions() as session:
+        repository = ReconciliationRepository(session, run.tenant_id)
+        invoice_host_ids = await repository.invoice_host_ids()
+        records = await repository.payments()
     pushed = {str(r.provider_id) for r in records if r.provider_id}
     host = [
-        HostPayment(
-            r.host_id,
-            str(r.payload["invoice_id"]),
-            Decimal(str(r.payload["amount"])).quantize(Decimal("0.01")),
-            str(r.payload["date"]),
-            r.provider_id,
-        )
+        host_payment(r)
         for r in records
         if not r.deleted and first <= str(r.payload["date"]) <= last
     ]
-    client = run.hub.client(await run.hub.tokens.active(run.tenant_id))
-    where = run.xero_dates()
-    xero: list[XeroPayment] = []
+    books, package = await run.books()
+    found = []
     calls = 0
-    async for page in pages(client, "Payments", {"where": where}):
+    async for page in books.scan(RecordKind.PAYMENT, Dated(run.date_from, run.date_to)):
         calls += 1
-        for document in page:
-            if document.get("Status") == "DELETED":
-                continue
-            day = parse_date(document.get("Date"))
-            xero.append(
-                XeroPayment(
-                    str(document.get("PaymentID")),
-                    str((document.get("Invoice") or {}).get("InvoiceID")),
-                    Decimal(str(document.get("Amount"))).quantize(Decimal("0.01")),
-                    day.isoformat() if day else None,
-                )
-            )
-        await run.progress({"pages_read": calls, "xero_payments": len(xero)})
-    rows = compare_payments(host, xero, invoice_host_ids, pushed)
+        found += [provider_payment(r) for r in page if r.state is not State.GONE]
+        await run.progress({"pages_read": calls, "provider_payments": len(found)})
+    rows = compare_payments(host, found, invoice_host_ids, pushed)
     if run.fix:
-        await _fix_payments(run, rows)
+        await _fix_payments(run, rows, package)
     return rows, calls
 
 
-async def _fix_payments(run: Run, rows: list[dict[str, Any]]) -> None:
-    sessions, hub, clock, tenant_id = run.sessions, run.hub, run.clock, run.tenant_id
-    connection_id = run.connection_id
-    to_push = sorted(r["payment_id"] for r in rows if r["outcome"] == "missing_in_xero")
-    now = clock()
-    async with transaction(sessions) as session:
-        await _requeue(session, tenant_id, RecordKind.PAYMENT.value, to_push, now)
-        for row in rows:
-            if row.get("matched_by") != "entered_on_both_sides":
-                continue
-            # The same payment was keyed into Xero: the host's record is that one, not pushed
-            # again (unless the host changes it).
-            await session.execute(
-                update(SyncRecord)
-                .where(
-                    SyncRecord.tenant_id == tenant_id,
-                    SyncRecord.kind == RecordKind.PAYMENT.value,
-                    SyncRecord.host_id == row["payment_id"],
-                    SyncRecord.provider_id.is_(None),
-                )
-                .values(
-                    provider_id=row["provider_payment_id"],
-                    pushed_hash=SyncRecord.payload_hash,
-                    state=SyncState.SYNCED.value,
-                    synced_at=now,
-                    updated_at=now,
-                )
-            )
-            row["fix"] = {"result": "fixed", "done": ["linked to the payment entered in Xero"]}
-        events = EventRepository(session, tenant_id)
-        pulled = PullRepository(session, tenant_id, connection_id)
-        missing = [r for r in rows if r["outcome"] == "missing_in_host"]
-        reported = await pulled.reported("Payments", (r["provider_payment_id"] for r in missing))
-        told: dict[str, tuple[str, str]] = {}
-        for row in missing:
-            if row["provider_payment_id"] not in reported:
-                await events.append(
-                    EventType.PAYMENT_RECEIVED.value,
-                    {
-                        "invoice_id": row["invoice_id"],
-                        "payment_id": None,
-                        "amount": row["amount"],
-                        "date": row["date"],
-                        "provider": {"payment_id": row["provider_payment_id"]},
-                    },
-                    now,
-                )
-                told[row["provider_payment_id"]] = ("AUTHORISED", "")
-            row["fix"] = {"result": "fixed", "done": ["sent to the host as payment.received"]}
-        await pulled.remember("Payments", told, now)
-    if not to_push:
-        return
-    await PushWorker(sessions, hub, clock).run_once()
-    async with sessions() as session:
-        states = {
-            r.host_id: r
-            for r in await session.scalars(
-                select(SyncRecord).where(
-                    SyncRecord.tenant_id == tenant_id,
-                    SyncRecord.kind == RecordKind.PAYMENT.value,
-                    SyncRecord.host_id.in_(to_push),
-                )
-            )
-        }
-    for row in rows:
-        if row["outcome"] != "missing_in_xero":
-            continue
-        record = states.get(row["payment_id"])
-        if record is not None and record.state == SyncState.SYNCED.value:
-            row["fix"] = {"result": "fixed", "done": ["pushed to Xero"]}
-        else:
-            reason = record.last_error if record is not None else None
-            row["fix"] = {"result": "not fixed", "reason": reason, "what_to_do": advice_for(reason)}
-
-
-async def _requeue(
-    session: AsyncSession, tenant_id: uuid.UUID, kind: str, host_ids: list[str], now: Any
+async def _tell_host(
+    session: AsyncSession, run: Run, missing: list[tuple[str, str | None, dict[str, Any]]]
 ) -> None:
-    """Due again now, looked up in Xero before it is written (it may be there after all)."""
-    for chunk in _chunks(host_ids):
-        await session.execute(
-            update(SyncRecord)
-            .where(
-                SyncRecord.tenant_id == tenant_id,
-                SyncRecord.kind == kind,
-                SyncRecord.host_id.in_(chunk),
-            )
-            .values(
-                state=SyncState.PENDING.value,
-                pushed_hash=None,
-                attempts=0,
-                next_attempt_at=None,
-                last_error=None,
-                write_uncertain=True,
-                updated_at=now,
-            )
-        )
-
-
-async def _host_side(
-    session: AsyncSession, run: Run
-) -> tuple[list[HostInvoice], dict[str, list[HostPayment]], set[str]]:
-    tenant_id, date_from, date_to = run.tenant_id, run.date_from, run.date_to
-    issue_date = SyncRecord.payload["issue_date"].as_string()
-    invoices = list(
-        await session.scalars(
-            select(SyncRecord)
-            .where(
-                SyncRecord.tenant_id == tenant_id,
-                SyncRecord.kind == RecordKind.INVOICE.value,
-                issue_date >= date_from.isoformat(),
-                issue_date <= date_to.isoformat(),
-            )
-            .order_by(SyncRecord.host_id)
-        )
+    """Payments the package has and the host lacks, as `payment.received`, once each:
+    (host invoice id, the package's invoice id, the report's payment)."""
+    now = run.clock()
+    pulled = PullRepository(session, run.tenant_id, run.connection_id)
+    reported = await pulled.reported(
+        RecordKind.PAYMENT, (p["provider_payment_id"] for _, _, p in missing)
     )
-    customer_ids = {r.payload["customer_id"] for r in invoices}
-    contacts: dict[str, str | None] = {}
-    for chunk in _chunks(sorted(customer_ids)):
-        for record in await session.scalars(
-            select(SyncRecord).where(
-                SyncRecord.tenant_id == tenant_id,
-                SyncRecord.kind == RecordKind.CUSTOMER.value,
-                SyncRecord.host_id.in_(chunk),
-            )
-        ):
-            contacts[record.host_id] = record.provider_id
-    all_payments = list(
-        await session.scalars(
-            select(SyncRecord).where(
-                SyncRecord.tenant_id == tenant_id, SyncRecord.kind == RecordKind.PAYMENT.value
-            )
-        )
-    )
-    pushed = {str(r.provider_id) for r in all_payments if r.provider_id}
-    in_range = {r.host_id for r in invoices}
-    payments: dict[str, list[HostPayment]] = {}
-    for record in all_payments:
-        invoice_id = record.payload.get("invoice_id")
-        if record.deleted or invoice_id not in in_range:
+    events = EventRepository(session, run.tenant_id)
+    told: dict[str, tuple[str, str]] = {}
+    for invoice_id, provider_invoice_id, payment in missing:
+        if payment["provider_payment_id"] in reported:
             continue
-        payments.setdefault(invoice_id, []).append(
-            HostPayment(
-                record.host_id,
+        await events.append(
+            EventType.PAYMENT_RECEIVED.value,
+            payloads.payment(
                 invoice_id,
-                Decimal(str(record.payload["amount"])),
-                str(record.payload["date"]),
-                record.provider_id,
-            )
-        )
-    hosts = [
-        HostInvoice(
-            r.host_id,
-            str(r.payload["number"]),
-            "void" if r.deleted else str(r.payload.get("status") or "approved"),
-            Decimal(str(r.payload["total"])) if r.payload.get("total") is not None else None,
-            r.provider_id,
-            contacts.get(r.payload["customer_id"]),
-            tuple(
-                (
-                    str(line["description"]),
-                    Decimal(str(line["quantity"])),
-                    Decimal(str(line["unit_price"])),
-                )
-                for line in r.payload.get("lines") or []
+                None,
+                amount=Decimal(str(payment["amount"])),
+                date=payment["date"],
+                provider_payment_id=payment["provider_payment_id"],
+                provider_invoice_id=provider_invoice_id,
             ),
+            now,
         )
-        for r in invoices
-    ]
-    return hosts, payments, pushed
+        told[payment["provider_payment_id"]] = (State.OPEN.value, "")
+    await pulled.remember(RecordKind.PAYMENT, told, now)
 
 
-async def _fix(run: Run, rows: list[Row]) -> None:
-    """Push again what is missing or different, and host payments Xero lacks; tell the host
-    of Xero payments it lacks. Then say, per row, what came of it."""
-    sessions, hub, clock, tenant_id = run.sessions, run.hub, run.clock, run.tenant_id
-    connection_id = run.connection_id
-    requeue: dict[str, set[str]] = {
-        RecordKind.INVOICE.value: set(),
-        RecordKind.PAYMENT.value: set(),
-    }
+async def _after_push(
+    run: Run, wanted: dict[RecordKind, set[str]]
+) -> dict[tuple[RecordKind, str], SyncRecord]:
+    """Push what was requeued now, then read how each record ended."""
+    if not any(wanted.values()):
+        return {}
+    await PushWorker(run.sessions, run.hub, run.clock).run_once()
+    states: dict[tuple[RecordKind, str], SyncRecord] = {}
+    async with run.sessions() as session:
+        repository = ReconciliationRepository(session, run.tenant_id)
+        for kind, host_ids in wanted.items():
+            for host_id, record in (await repository.records(kind, sorted(host_ids))).items():
+                states[(kind, host_id)] = record
+    return states
+
+
+def _not_fixed(record: SyncRecord | None, package: str) -> dict[str, Any]:
+    reason = record.last_error if record is not None else None
+    code = record.last_error_reason if record is not None else None
+    return {"result": "not fixed", "reason": reason, "what_to_do": advice_for(code, package)}
+
+
+async def _fix_payments(run: Run, rows: list[dict[str, Any]], package: str) -> None:
+    to_push = sorted(r["payment_id"] for r in rows if r["outcome"] == "missing_in_provider")
+    now = run.clock()
+    async with transaction(run.sessions) as session:
+        repository = ReconciliationRepository(session, run.tenant_id)
+        await repository.requeue(RecordKind.PAYMENT, to_push, now)
+        for row in rows:
+            if row.get("matched_by") == "entered_on_both_sides":
+                await repository.link_payment(row["payment_id"], row["provider_payment_id"], now)
+                row["fix"] = {
+                    "result": "fixed",
+                    "done": [f"linked to the payment entered in {package}"],
+                }
+        missing = [r for r in rows if r["outcome"] == "missing_in_host"]
+        await _tell_host(session, run, [(r["invoice_id"], None, r) for r in missing])
+        for row in missing:
+            row["fix"] = {"result": "fixed", "done": ["sent to the host as payment.received"]}
+    states = await _after_push(run, {RecordKind.PAYMENT: set(to_push)})
+    for row in rows:
+        if row["outcome"] != "missing_in_provider":
+            continue
+        record = states.get((RecordKind.PAYMENT, row["payment_id"]))
+        if record is not None and record.state == SyncState.SYNCED.value:
+            row["fix"] = {"result": "fixed", "done": [f"pushed to {package}"]}
+        else:
+            row["fix"] = _not_fixed(record, package)
+
+
+async def _fix(run: Run, rows: list[Row], package: str) -> None:
+    """Push again what is missing or different, and host payments the package lacks; tell
+    the host of the package's payments it lacks. Then say, per row, what came of it."""
+    wanted: dict[RecordKind, set[str]] = {RecordKind.INVOICE: set(), RecordKind.PAYMENT: set()}
     for row in rows:
         if row.outcome in ("missing", "different"):
-            requeue[RecordKind.INVOICE.value].add(row.host_id)
-        for missing in row.payments_missing_in_xero:
-            requeue[RecordKind.PAYMENT.value].add(missing["payment_id"])
-    now = clock()
-    async with transaction(sessions) as session:
-        for kind, host_ids in requeue.items():
-            await _requeue(session, tenant_id, kind, sorted(host_ids), now)
-        events = EventRepository(session, tenant_id)
-        pulled = PullRepository(session, tenant_id, connection_id)
-        told: dict[str, tuple[str, str]] = {}
-        for row in rows:
-            reported = await pulled.reported(
-                "Payments", (p["provider_payment_id"] for p in row.payments_missing_in_host)
-            )
-            for payment in row.payments_missing_in_host:
-                if payment["provider_payment_id"] not in reported:
-                    await events.append(
-                        EventType.PAYMENT_RECEIVED.value,
-                        {
-                            "invoice_id": row.host_id,
-                            "payment_id": None,
-                            "amount": payment["amount"],
-                            "date": payment["date"],
-                            "provider": {
-                                "payment_id": payment["provider_payment_id"],
-                                "invoice_id": row.provider_id,
-                            },
-                        },
-                        now,
-                    )
-                    told[payment["provider_payment_id"]] = ("AUTHORISED", "")
-        await pulled.remember("Payments", told, now)
-    if requeue[RecordKind.INVOICE.value] or requeue[RecordKind.PAYMENT.value]:
-        await PushWorker(sessions, hub, clock).run_once()
-    async with sessions() as session:
-        states: dict[tuple[str, str], SyncRecord] = {}
-        for kind, host_ids in requeue.items():
-            for chunk in _chunks(sorted(host_ids)):
-                for record in await session.scalars(
-                    select(SyncRecord).where(
-                        SyncRecord.tenant_id == tenant_id,
-                        SyncRecord.kind == kind,
-                        SyncRecord.host_id.in_(chunk),
-                    )
-                ):
-                    states[(kind, record.host_id)] = record
+            wanted[RecordKind.INVOICE].add(row.host_id)
+        for missing in row.payments_missing_in_provider:
+            wanted[RecordKind.PAYMENT].add(missing["payment_id"])
+    async with transaction(run.sessions) as session:
+        repository = ReconciliationRepository(session, run.tenant_id)
+        for kind, host_ids in wanted.items():
+            await repository.requeue(kind, sorted(host_ids), run.clock())
+        await _tell_host(
+            session,
+            run,
+            [(r.host_id, r.provider_id, p) for r in rows for p in r.payments_missing_in_host],
+        )
+    states = await _after_push(run, wanted)
     for row in rows:
         pushed_again = (
-            [(RecordKind.INVOICE.value, row.host_id)]
-            if row.outcome
-            in (
-                "missing",
-                "different",
-            )
-            else []
+            [(RecordKind.INVOICE, row.host_id)] if row.outcome in ("missing", "different") else []
         )
         pushed_again += [
-            (RecordKind.PAYMENT.value, p["payment_id"]) for p in row.payments_missing_in_xero
+            (RecordKind.PAYMENT, p["payment_id"]) for p in row.payments_missing_in_provider
         ]
-        refusals = [
-            states[key].last_error
+        refused = [
+            states[key]
             for key in pushed_again
             if key in states and states[key].state != SyncState.SYNCED.value
         ]
-        if refusals:
-            row.fix = {
-                "result": "not fixed",
-                "reason": refusals[0],
-                "what_to_do": advice_for(refusals[0]),
-            }
+        if refused:
+            row.fix = _not_fixed(refused[0], package)
         elif pushed_again or row.payments_missing_in_host:
             done = []
             if pushed_again:
                 done.append("pushed again")
             if row.payments_missing_in_host:
-                done.append("Xero's payments sent to the host as payment.received")
+                done.append(f"{package}'s payments sent to the host as payment.received")
             row.fix = {"result": "fixed", "done": done}
 
 
@@ -497,19 +315,15 @@ async def _finish(
     error: str | None = None,
 ) -> None:
     async with transaction(run.sessions) as session:
-        await session.execute(
-            update(Reconciliation)
-            .where(Reconciliation.id == run.job_id)
-            .values(
-                status="failed" if error else "done",
-                summary=summary,
-                rows=rows,
-                calls=calls,
-                error=error,
-                finished_at=run.clock(),
-            )
+        await finish(
+            session,
+            run.job_id,
+            {
+                "status": "failed" if error else "done",
+                "summary": summary,
+                "rows": rows,
+                "calls": calls,
+                "error": error,
+                "finished_at": run.clock(),
+            },
         )
-
-
-def _chunks(values: list[str]) -> list[list[str]]:
-    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]

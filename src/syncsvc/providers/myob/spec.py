@@ -4,7 +4,7 @@ before a retry; rate limits answer 403 with `RateLimitError`; `RowVersion` on re
 
 from datetime import timedelta
 
-from syncsvc.providers.base import LookupKind, ProviderFacts, RateLimits
+from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
 
 MYOB = ProviderFacts(
     name="myob",
@@ -24,14 +24,22 @@ MYOB = ProviderFacts(
     access_token_lifetime=timedelta(minutes=20),
     refresh_token_idle_lifetime=None,
     refresh_token_grace=None,
-    batch_size=1,
+    capabilities=Capabilities(
+        batch_size=1,
+        payments_editable=False,
+        draft_documents=False,
+        sees_deletions=False,
+        webhooks=False,
+        income_account_on="line",
+    ),
+    tax_code_setting=None,
     idempotency="none",
     idempotency_key_max_length=None,
     idempotency_retention=None,
-    income_account_on="line",
     optimistic_concurrency=True,
     max_page_size=1000,
-    rate_limits=RateLimits(per_second=8, per_day=1_000_000, status=403),
+    rate_limits=RateLimits(per_second=8, per_day=1_000_000, shared_by="app"),
+    authorize_params={"prompt": "consent"},
     lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES),
-    extra={"authorize_params": {"prompt": "consent"}, "rate_limit_error_name": "RateLimitError"},
+    extra={"rate_limit_error_name": "RateLimitError"},
 )

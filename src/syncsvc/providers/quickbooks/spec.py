@@ -4,7 +4,7 @@ records a `SyncToken`."""
 
 from datetime import timedelta
 
-from syncsvc.providers.base import LookupKind, ProviderFacts, RateLimits
+from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
 
 QUICKBOOKS = ProviderFacts(
     name="quickbooks",
@@ -18,14 +18,21 @@ QUICKBOOKS = ProviderFacts(
     access_token_lifetime=timedelta(hours=1),
     refresh_token_idle_lifetime=timedelta(days=100),
     refresh_token_grace=None,  # the superseded token is to be treated as dead
-    batch_size=30,
+    capabilities=Capabilities(
+        batch_size=30,
+        payments_editable=True,
+        draft_documents=False,
+        sees_deletions=True,
+        webhooks=True,
+        income_account_on="item",
+    ),
+    tax_code_setting=("quickbooks", "tax_codes"),
     idempotency="query",
     idempotency_key_max_length=50,
     idempotency_retention=None,  # undocumented: look records up by DocNumber instead
-    income_account_on="item",
     optimistic_concurrency=True,
     max_page_size=1000,
-    rate_limits=RateLimits(per_minute=500, per_second=10, concurrent=10, status=429),
+    rate_limits=RateLimits(per_minute=500, per_second=10, concurrent=10, batch_per_minute=40),
     lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES, LookupKind.PAYMENT_METHODS),
-    extra={"batch_requests_per_minute": 40, "doc_number_max_length": 21},
+    extra={"doc_number_max_length": 21},
 )

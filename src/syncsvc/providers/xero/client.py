@@ -15,19 +15,29 @@ from syncsvc.providers.errors import (
     NeedsReauth,
     ProviderError,
     RateLimited,
+    Reason,
     Rejected,
     Transient,
 )
 from syncsvc.providers.http import retry_after_seconds, send
 from syncsvc.providers.pacing import RateBudget
 
-# Xero's words for a document that can no longer change (FACTS.md, "Errors you will see").
+# Xero's words for a document that can no longer change (FACTS.md, "Errors you will see"),
+# and why.
 LOCKED_PHRASES = (
-    "period lock date",
-    "end of year lock date",
-    "cannot be edited as it has a payment or credit note allocated",
-    "reconciled",
-    "locked periods cannot be changed",
+    ("period lock date", Reason.LOCKED_PERIOD),
+    ("end of year lock date", Reason.LOCKED_PERIOD),
+    ("locked periods cannot be changed", Reason.LOCKED_PERIOD),
+    ("reconciled", Reason.RECONCILED),
+    ("cannot be edited as it has a payment or credit note allocated", Reason.PAID),
+)
+# Xero's words for other refusals the engines act on.
+REFUSAL_PHRASES = (
+    ("already assigned to another contact", Reason.NAME_TAKEN),
+    ("another contact has this contact number", Reason.NAME_TAKEN),
+    ("valid status for modification", Reason.PAID),
+    ("archived", Reason.ARCHIVED_CONTACT),
+    ("already exists", Reason.DUPLICATE),
 )
 
 
@@ -55,8 +65,13 @@ def validation_messages(body: Any) -> list[str]:
 def record_error(messages: list[str]) -> Rejected | Locked:
     """A refused element as Rejected, or Locked when Xero says the document cannot change."""
     text = "; ".join(messages) or "Xero refused the record without saying why"
-    if any(phrase in text.lower() for phrase in LOCKED_PHRASES):
-        return Locked(text)
+    lowered = text.lower()
+    for phrase, reason in LOCKED_PHRASES:
+        if phrase in lowered:
+            return Locked(text, reason=reason)
+    for phrase, reason in REFUSAL_PHRASES:
+        if phrase in lowered:
+            return Rejected(text, reason=reason)
     return Rejected(text)
 
 

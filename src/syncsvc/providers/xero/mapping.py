@@ -1,112 +1,135 @@
-"""Canonical host records to Xero's JSON, as pure functions (Decimal only, no I/O).
+"""Canonical documents to Xero's JSON and back, as pure functions (Decimal only, no I/O).
 
-Where income lands: each line's AccountCode resolves line > supply item > job type > default.
 Rounding: Xero taxes each line and rounds it to cents, so its total may differ from the host's
-by a few cents; a line to the rounding account makes them equal (and a larger difference is
+by a few cents; a line to the rounding account makes them equal (a larger difference is
 refused, because it means a wrong tax code or rate, not rounding).
-
-Surcharges are a separate small invoice for the same contact, to the payment method's
-surcharge account, paid by a second payment on the same day and account. So the customer's
-invoice stays as it was sent, is fully paid by the payment's amount, can be part-paid before,
-and the bank sees amount + surcharge: no approved invoice is ever edited to add a fee.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from syncsvc.kit.money import to_cents
+from syncsvc.providers.documents import (
+    Address,
+    Contact,
+    Credit,
+    Line,
+    Link,
+    Receipt,
+    Remote,
+    SalesDocument,
+    State,
+)
 from syncsvc.providers.errors import Misconfigured, Rejected
-from syncsvc.records.canonical import CreditNote, Customer, Invoice, Line, Payment
-from syncsvc.settings.resolution import income_account, surcharge_account
-from syncsvc.settings.schemas import AccountSettings, Overrides
 
 ROUNDING_TOLERANCE = Decimal("0.10")
 HUNDRED = Decimal(100)
 NO_TAX = "NONE"
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "no_tax": "NoTax"}
+TAX_MODES = {wire: mode for mode, wire in AMOUNT_TYPES.items()}
+STATES = {
+    "DRAFT": State.DRAFT,
+    "SUBMITTED": State.DRAFT,
+    "AUTHORISED": State.OPEN,
+    "PAID": State.PAID,
+    "VOIDED": State.VOID,
+    "DELETED": State.GONE,
+}
+_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
 
 Body = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class InvoiceContext:
-    settings: AccountSettings
-    overrides: Overrides
-    contact_id: str
-    tax_rates: dict[str, Decimal]  # TaxType -> percent, e.g. {"OUTPUT2": Decimal("15")}
-    # An account's own default tax type: what a line without a tax code is taxed at.
-    account_tax_types: dict[str, str]
-    invoice_id: str | None = None
-    existing_status: str | None = None
+class Taxes:
+    """What the organisation's lookups say about tax: rates by TaxType (percent), and each
+    account's default TaxType (for a line that names none)."""
+
+    rates: dict[str, Decimal]
+    account_defaults: dict[str, str]
 
 
-class Outcome(StrEnum):
-    WRITE = "write"  # send the body
-    NOTHING = "nothing"  # a void of an invoice Xero never had: nothing to do
+# --- Xero's dates ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InvoicePlan:
-    outcome: Outcome
-    body: Body = field(default_factory=dict)
+def parse_datetime(value: Any) -> datetime | None:
+    """A Xero timestamp (`/Date(ms+0000)/` or ISO 8601) as an aware UTC datetime."""
+    if not isinstance(value, str) or not value:
+        return None
+    matched = _MS_DATE.fullmatch(value)
+    if matched:
+        moment = datetime.fromtimestamp(int(matched.group(1)) / 1000, tz=UTC)
+        offset = matched.group(2)
+        if offset and offset != "+0000":
+            sign = 1 if offset[0] == "+" else -1
+            shift = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+            moment -= sign * shift
+        return moment
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Totals:
-    subtotal: Decimal
-    total_tax: Decimal
-    total: Decimal
+def parse_date(value: Any) -> date | None:
+    moment = parse_datetime(value)
+    return None if moment is None else moment.date()
 
 
-# --- contacts -----------------------------------------------------------------------------
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
 
 
-def contact_number(customer: Customer, host_id: str) -> str:
-    return (customer.customer_number or host_id)[:50]
+# --- contacts ------------------------------------------------------------------------------
 
 
-def contact_body(customer: Customer, host_id: str, *, contact_id: str | None = None) -> Body:
-    body: Body = {"Name": customer.name, "ContactNumber": contact_number(customer, host_id)}
+def contact_body(contact: Contact, number: str, contact_id: str | None) -> Body:
+    body: Body = {"Name": contact.name, "ContactNumber": number}
     if contact_id:
         body["ContactID"] = contact_id
-    if customer.email:
-        body["EmailAddress"] = customer.email
-    if customer.tax_number:
-        body["TaxNumber"] = customer.tax_number
-    person = customer.contact_person
-    if person is not None:
-        if person.first_name:
-            body["FirstName"] = person.first_name
-        if person.last_name:
-            body["LastName"] = person.last_name
-    if customer.phone:
-        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": customer.phone}]
-    if customer.addresses:
-        body["Addresses"] = [
-            {
-                key: value
-                for key, value in {
-                    "AddressType": "POBOX" if address.type == "postal" else "STREET",
-                    "AddressLine1": address.line1,
-                    "AddressLine2": address.line2,
-                    "AddressLine3": address.line3,
-                    "AddressLine4": address.line4,
-                    "City": address.city,
-                    "Region": address.region,
-                    "PostalCode": address.postal_code,
-                    "Country": address.country,
-                    "AttentionTo": address.attention_to,
-                }.items()
-                if value is not None
-            }
-            for address in customer.addresses
-        ]
+    if contact.email:
+        body["EmailAddress"] = contact.email
+    if contact.tax_number:
+        body["TaxNumber"] = contact.tax_number
+    if contact.first_name:
+        body["FirstName"] = contact.first_name
+    if contact.last_name:
+        body["LastName"] = contact.last_name
+    if contact.phone:
+        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": contact.phone}]
+    if contact.addresses:
+        body["Addresses"] = [_address_body(address) for address in contact.addresses]
     return body
+
+
+def _address_body(address: Address) -> Body:
+    lines = dict(
+        zip(
+            ("AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4"),
+            address.lines,
+            strict=False,
+        )
+    )
+    fields = {
+        "AddressType": "POBOX" if address.kind == "postal" else "STREET",
+        **lines,
+        "City": address.city,
+        "Region": address.region,
+        "PostalCode": address.postal_code,
+        "Country": address.country,
+        "AttentionTo": address.attention_to,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def archive_contact_body(contact_id: str, number: str) -> Body:
+    return {"ContactID": contact_id, "ContactNumber": number, "ContactStatus": "ARCHIVED"}
 
 
 def same_customer(holder: Body, body: Body) -> bool:
@@ -127,6 +150,54 @@ def unique_contact_name(name: str, number: str, taken: set[str]) -> str:
     return name[: 255 - len(suffix)] + suffix
 
 
+def remote_contact(body: Body) -> Remote[Contact]:
+    phones = [p for p in body.get("Phones") or [] if p.get("PhoneNumber")]
+    addresses = tuple(
+        Address(
+            kind="postal" if address.get("AddressType") == "POBOX" else "street",
+            lines=tuple(
+                str(address[key])
+                for key in ("AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4")
+                if address.get(key)
+            ),
+            city=address.get("City") or None,
+            region=address.get("Region") or None,
+            postal_code=address.get("PostalCode") or None,
+            country=address.get("Country") or None,
+            attention_to=address.get("AttentionTo") or None,
+        )
+        for address in body.get("Addresses") or []
+        if address.get("AddressLine1") or address.get("City")
+    )
+    active = str(body.get("ContactStatus") or "ACTIVE") == "ACTIVE"
+    contact = Contact(
+        name=str(body.get("Name") or ""),
+        number=body.get("ContactNumber") or None,
+        email=body.get("EmailAddress") or None,
+        phone=str(phones[0]["PhoneNumber"]) if phones else None,
+        tax_number=body.get("TaxNumber") or None,
+        first_name=body.get("FirstName") or None,
+        last_name=body.get("LastName") or None,
+        addresses=addresses,
+        active=active,
+    )
+    return Remote(
+        _link(body, "ContactID", "ContactNumber"),
+        State.OPEN if active else State.VOID,
+        parse_datetime(body.get("UpdatedDateUTC")),
+        contact,
+    )
+
+
+def _link(body: Body, id_field: str, key_field: str) -> Link:
+    version = body.get("UpdatedDateUTC")
+    return Link(
+        str(body.get(id_field)) if body.get(id_field) else None,
+        str(version) if version else None,
+        str(body.get(key_field)) if body.get(key_field) is not None else None,
+    )
+
+
 # --- invoices and credit notes -------------------------------------------------------------
 
 
@@ -143,120 +214,59 @@ def line_tax(amount: Decimal, percent: Decimal, amount_types: str) -> Decimal:
     return to_cents(amount * rate)
 
 
-def xero_totals(lines: list[Body], amount_types: str, rates: dict[str, Decimal]) -> Totals:
+def xero_total(lines: list[Body], amount_types: str, rates: dict[str, Decimal]) -> Decimal:
     """What Xero will compute for these lines: each line's amount and tax to cents, summed."""
     amounts = taxes = Decimal("0.00")
     for line in lines:
         amount = line_amount(
-            Decimal(line.get("Quantity", 1)),
-            Decimal(line["UnitAmount"]),
-            line.get("DiscountRate"),
+            Decimal(line.get("Quantity", 1)), Decimal(line["UnitAmount"]), line.get("DiscountRate")
         )
         amounts += amount
         taxes += line_tax(
             amount, rates.get(line.get("TaxType") or NO_TAX, Decimal(0)), amount_types
         )
-    if amount_types == "Inclusive":
-        return Totals(amounts - taxes, taxes, amounts)
-    return Totals(amounts, taxes, amounts + taxes)
+    return amounts if amount_types == "Inclusive" else amounts + taxes
 
 
-def _tracking(line: Line, settings: AccountSettings) -> list[Body]:
-    options = line.tracking or settings.default_tracking
-    return [{"Name": option.category, "Option": option.option} for option in options[:2]]
-
-
-def _tax_type(line: Line, account: str, amount_types: str, ctx: InvoiceContext) -> str | None:
+def _line_body(line: Line, amount_types: str, taxes: Taxes, label: str, position: int) -> Body:
     if amount_types == "NoTax":
-        return NO_TAX
-    if line.tax_code:
-        return ctx.settings.xero.tax_types.get(line.tax_code, line.tax_code)
-    return ctx.account_tax_types.get(account)
-
-
-def _lines(
-    lines: list[Line], job_type_id: str | None, amount_types: str, ctx: InvoiceContext, label: str
-) -> list[Body]:
-    built = []
-    for number, line in enumerate(lines, start=1):
-        account = income_account(line, job_type_id, ctx.settings, ctx.overrides)
-        if account is None:
-            raise Misconfigured(
-                f"{label}, line {number} ({line.kind}): no income account; set "
-                f"{line.kind}_income_account or default_income_account in the settings"
-            )
-        tax_type = _tax_type(line, account, amount_types, ctx)
-        if tax_type is None:
-            raise Misconfigured(
-                f"{label}, line {number}: no tax code, and account {account} has no default "
-                "tax type in Xero; send the line's tax_code"
-            )
-        body: Body = {
-            "Description": line.description,
-            "Quantity": line.quantity,
-            "UnitAmount": line.unit_price,
-            "AccountCode": account,
-            "TaxType": tax_type,
-        }
-        if line.discount_rate:
-            body["DiscountRate"] = line.discount_rate
-        tracking = _tracking(line, ctx.settings)
-        if tracking:
-            body["Tracking"] = tracking
-        built.append(body)
-    return built
-
-
-def _summarised(lines: list[Body], job_number: str | None) -> list[Body]:
-    """One line per (account, tax type, tracking): what an accountant wants when the job's
-    line items stay in the job-management system."""
-    groups: defaultdict[tuple[str, str, str], list[Body]] = defaultdict(list)
-    for line in lines:
-        tracking = repr(line.get("Tracking", []))
-        groups[(line["AccountCode"], line["TaxType"], tracking)].append(line)
-    summary = []
-    for (account, tax_type, _), members in groups.items():
-        amount = sum(
-            (
-                line_amount(Decimal(m["Quantity"]), Decimal(m["UnitAmount"]), m.get("DiscountRate"))
-                for m in members
-            ),
-            Decimal("0.00"),
+        tax_type: str | None = NO_TAX
+    else:
+        tax_type = line.tax_code or taxes.account_defaults.get(line.account)
+    if tax_type is None:
+        raise Misconfigured(
+            f"{label}, line {position}: no tax code, and account {line.account} has no "
+            "default tax type in Xero; send the line's tax_code"
         )
-        description = f"Job {job_number}" if job_number else "Work as invoiced"
-        body: Body = {
-            "Description": f"{description}: " + "; ".join(m["Description"] for m in members),
-            "Quantity": Decimal(1),
-            "UnitAmount": amount,
-            "AccountCode": account,
-            "TaxType": tax_type,
-        }
-        body["Description"] = body["Description"][:4000]
-        if members[0].get("Tracking"):
-            body["Tracking"] = members[0]["Tracking"]
-        summary.append(body)
-    return summary
+    body: Body = {
+        "Description": line.description,
+        "Quantity": line.quantity,
+        "UnitAmount": line.unit_price,
+        "AccountCode": line.account,
+        "TaxType": tax_type,
+    }
+    if line.discount_rate:
+        body["DiscountRate"] = line.discount_rate
+    if line.tracking:
+        body["Tracking"] = [{"Name": name, "Option": option} for name, option in line.tracking]
+    return body
 
 
 def _rounding_line(
-    lines: list[Body],
-    amount_types: str,
-    host_total: Decimal | None,
-    ctx: InvoiceContext,
-    label: str,
+    lines: list[Body], amount_types: str, document: SalesDocument, taxes: Taxes, label: str
 ) -> Body | None:
-    if host_total is None:
+    if document.host_total is None:
         return None
-    xero_total = xero_totals(lines, amount_types, ctx.tax_rates).total
-    difference = host_total - xero_total
+    total = xero_total(lines, amount_types, taxes.rates)
+    difference = document.host_total - total
     if difference == 0:
         return None
     if abs(difference) > ROUNDING_TOLERANCE:
         raise Rejected(
-            f"{label}: the host's total {host_total} and Xero's {xero_total} differ by "
+            f"{label}: the host's total {document.host_total} and Xero's {total} differ by "
             f"{difference}, more than rounding; check the lines' tax codes"
         )
-    if not ctx.settings.rounding_account:
+    if not document.rounding_account:
         raise Misconfigured(
             f"{label}: Xero's total differs from the host's by {difference}; set "
             "rounding_account in the settings"
@@ -265,159 +275,159 @@ def _rounding_line(
         "Description": "Rounding",
         "Quantity": Decimal(1),
         "UnitAmount": difference,
-        "AccountCode": ctx.settings.rounding_account,
+        "AccountCode": document.rounding_account,
         "TaxType": NO_TAX,
     }
 
 
-def invoice_plan(invoice: Invoice, host_id: str, ctx: InvoiceContext) -> InvoicePlan:
-    label = f"invoice {invoice.number} ({host_id})"
-    draft_in_xero = ctx.existing_status in (None, "DRAFT", "SUBMITTED")
-    if invoice.status == "void":
-        if ctx.invoice_id is None:
-            return InvoicePlan(Outcome.NOTHING)
-        status = "DELETED" if draft_in_xero else "VOIDED"
-        return InvoicePlan(Outcome.WRITE, {"InvoiceID": ctx.invoice_id, "Status": status})
-    amount_types = AMOUNT_TYPES[invoice.tax_mode]
-    lines = _lines(invoice.lines, invoice.job_type_id, amount_types, ctx, label)
-    if not ctx.settings.push_line_items:
-        lines = _summarised(lines, invoice.job_number)
-    rounding = _rounding_line(lines, amount_types, invoice.total, ctx, label)
+def sales_body(document: SalesDocument, link: Link, taxes: Taxes) -> Body:
+    """An invoice (ACCREC) or credit note (ACCRECCREDIT) as Xero takes it."""
+    invoice = document.kind == "invoice"
+    label = f"{'invoice' if invoice else 'credit note'} {document.number}"
+    amount_types = AMOUNT_TYPES[document.tax_mode]
+    lines = [
+        _line_body(line, amount_types, taxes, label, position)
+        for position, line in enumerate(document.lines, start=1)
+    ]
+    rounding = _rounding_line(lines, amount_types, document, taxes, label)
     if rounding is not None:
         lines.append(rounding)
-    wants_draft = ctx.settings.invoice_status == "draft" or invoice.status == "draft"
-    reference = invoice.number
-    if ctx.settings.invoice_reference == "job_number" and invoice.job_number:
-        reference = invoice.job_number
+    number_field, id_field = (
+        ("InvoiceNumber", "InvoiceID") if invoice else ("CreditNoteNumber", "CreditNoteID")
+    )
     body: Body = {
-        "Type": "ACCREC",
-        "InvoiceNumber": invoice.number,
-        "Reference": reference,
-        "Contact": {"ContactID": ctx.contact_id},
-        "Date": invoice.issue_date.isoformat(),
+        "Type": "ACCREC" if invoice else "ACCRECCREDIT",
+        number_field: link.key or document.number,
+        "Contact": {"ContactID": document.contact},
+        "Date": document.issue_date.isoformat(),
         "LineAmountTypes": amount_types,
         "LineItems": lines,
-        "Status": "DRAFT" if wants_draft else "AUTHORISED",
+        "Status": "DRAFT" if document.status == "draft" else "AUTHORISED",
     }
-    if invoice.due_date:
-        body["DueDate"] = invoice.due_date.isoformat()
-    if invoice.currency:
-        body["CurrencyCode"] = invoice.currency
-    if ctx.invoice_id:
-        body["InvoiceID"] = ctx.invoice_id
-    return InvoicePlan(Outcome.WRITE, body)
+    if document.reference:
+        body["Reference"] = document.reference
+    if document.due_date:
+        body["DueDate"] = document.due_date.isoformat()
+    if document.currency:
+        body["CurrencyCode"] = document.currency
+    if link.id:
+        body[id_field] = link.id
+    return body
 
 
-def credit_note_body(note: CreditNote, host_id: str, ctx: InvoiceContext) -> Body:
-    """Lines go to the credit-notes account when one is set (the usual practice: refunds and
-    goodwill seen apart from sales), else to the line's own income account."""
-    label = f"credit note {note.number} ({host_id})"
-    amount_types = AMOUNT_TYPES[note.tax_mode]
-    lines = _lines(note.lines, None, amount_types, ctx, label)
-    if ctx.settings.credit_notes_account:
-        for line in lines:
-            line["AccountCode"] = ctx.settings.credit_notes_account
-    wants_draft = ctx.settings.invoice_status == "draft" or note.status == "draft"
-    return {
-        "Type": "ACCRECCREDIT",
-        "CreditNoteNumber": note.number,
-        "Contact": {"ContactID": ctx.contact_id},
-        "Date": note.issue_date.isoformat(),
-        "LineAmountTypes": amount_types,
-        "LineItems": lines,
-        "Status": "DRAFT" if wants_draft else "AUTHORISED",
-    }
+def remove_sales_body(kind: str, link_id: str, number: str, state: State | None) -> Body:
+    """A draft is deleted, anything approved voided (as Xero requires)."""
+    if kind == "invoice":
+        status = "DELETED" if state in (None, State.DRAFT) else "VOIDED"
+        return {"InvoiceID": link_id, "InvoiceNumber": number, "Status": status}
+    return {"CreditNoteID": link_id, "CreditNoteNumber": number, "Status": "VOIDED"}
 
 
-def allocation_bodies(note: CreditNote, invoice_ids: dict[str, str]) -> list[Body]:
-    """Allocations to invoices already in Xero; the engine waits for the others."""
-    return [
-        {
-            "Invoice": {"InvoiceID": invoice_ids[allocation.invoice_id]},
-            "Amount": allocation.amount,
-            "Date": (allocation.date or note.issue_date).isoformat(),
-        }
-        for allocation in note.allocations
-        if allocation.invoice_id in invoice_ids
-    ]
+def remote_sales(body: Body) -> Remote[SalesDocument]:
+    invoice = "InvoiceID" in body or body.get("Type") == "ACCREC"
+    status = str(body.get("Status") or "AUTHORISED")
+    amount_types = str(body.get("LineAmountTypes") or "Exclusive")
+    lines = tuple(
+        Line(
+            description=str(item.get("Description") or ""),
+            quantity=Decimal(str(item.get("Quantity") if item.get("Quantity") is not None else 1)),
+            unit_price=Decimal(str(item.get("UnitAmount") or 0)),
+            account=str(item.get("AccountCode") or ""),
+            tax_code=item.get("TaxType"),
+            discount_rate=(
+                Decimal(str(item["DiscountRate"])) if item.get("DiscountRate") else None
+            ),
+        )
+        for item in body.get("LineItems") or []
+    )
+    document = SalesDocument(
+        kind="invoice" if invoice else "credit_note",
+        number=str(body.get("InvoiceNumber") or body.get("CreditNoteNumber") or ""),
+        contact=str((body.get("Contact") or {}).get("ContactID") or ""),
+        issue_date=parse_date(body.get("Date")) or date.min,
+        lines=lines,
+        tax_mode=TAX_MODES.get(amount_types, "exclusive"),  # type: ignore[arg-type]
+        status="draft" if STATES.get(status) is State.DRAFT else "approved",
+        due_date=parse_date(body.get("DueDate")),
+        reference=body.get("Reference") or None,
+        currency=body.get("CurrencyCode") or None,
+        credits=tuple(
+            Credit(
+                str((allocation.get("Invoice") or {}).get("InvoiceID")),
+                _money(allocation.get("Amount")),
+                parse_date(allocation.get("Date")) or date.min,
+            )
+            for allocation in body.get("Allocations") or []
+        ),
+    )
+    id_field, key_field = (
+        ("InvoiceID", "InvoiceNumber") if invoice else ("CreditNoteID", "CreditNoteNumber")
+    )
+    receipts = tuple(
+        remote_receipt({**payment, "Invoice": {"InvoiceID": body.get(id_field)}})
+        for payment in body.get("Payments") or []
+    )
+    credited = _money(body.get("AmountCredited"))
+    return Remote(
+        _link(body, id_field, key_field),
+        STATES.get(status, State.OPEN),
+        parse_datetime(body.get("UpdatedDateUTC")),
+        document,
+        total=_money(body.get("Total")) if body.get("Total") is not None else None,
+        amount_paid=_money(body.get("AmountPaid")) + credited,
+        paid_on=parse_date(body.get("FullyPaidOnDate")),
+        receipts=receipts,
+    )
+
+
+def allocations_missing(credits: tuple[Credit, ...], already: tuple[Credit, ...]) -> list[Body]:
+    """The allocations Xero's copy lacks: a repeat (after a lost answer, or an edit of the
+    credit note) never allocates twice."""
+    held: dict[str, Decimal] = {}
+    for credit in already:
+        held[credit.invoice] = held.get(credit.invoice, Decimal(0)) + to_cents(credit.amount)
+    missing: list[Body] = []
+    for credit in credits:
+        gap = credit.amount - held.get(credit.invoice, Decimal(0))
+        held[credit.invoice] = max(Decimal(0), -gap)
+        if gap > 0:
+            missing.append(
+                {
+                    "Invoice": {"InvoiceID": credit.invoice},
+                    "Amount": gap,
+                    "Date": credit.date.isoformat(),
+                }
+            )
+    return missing
 
 
 # --- payments ----------------------------------------------------------------------------------
 
 
-def payments_account(payment: Payment, settings: AccountSettings, overrides: Overrides) -> str:
-    method = overrides.payment_methods.get(payment.payment_method_id or "")
-    account = (method.payments_account if method else None) or settings.payments_account
-    if account is None:
-        raise Misconfigured("no payments (bank) account: set payments_account in the settings")
-    return account
-
-
-def payment_reference(payment: Payment, host_id: str) -> str:
-    """The payment's Reference in Xero, and the key it is found by after a lost answer:
-    the host's reference when it has one, always with the host's id, so that two payments
-    with the same reference (a cheque number used twice) are never taken for each other."""
-    if payment.reference:
-        return f"{payment.reference} ({host_id})"[-255:]
-    return host_id[:255]
-
-
-def surcharge_reference(reference: str) -> str:
-    return f"{reference} surcharge"[-255:]
-
-
-def payment_body(
-    payment: Payment, invoice_id: str, settings: AccountSettings, overrides: Overrides
-) -> Body:
-    body: Body = {
-        "Invoice": {"InvoiceID": invoice_id},
-        "Account": {"Code": payments_account(payment, settings, overrides)},
-        "Date": payment.date.isoformat(),
-        "Amount": payment.amount,
-    }
-    if payment.reference:
-        body["Reference"] = payment.reference
-    return body
-
-
-def surcharge_invoice_number(invoice_number: str, payment_host_id: str) -> str:
-    return f"{invoice_number}-SC-{payment_host_id}"[:255]
-
-
-def surcharge_invoice_body(
-    payment: Payment,
-    payment_host_id: str,
-    invoice_number: str,
-    contact_id: str,
-    settings: AccountSettings,
-    overrides: Overrides,
-) -> Body:
-    account = surcharge_account(payment.payment_method_id, settings, overrides)
-    if account is None:
-        raise Misconfigured(
-            f"payment {payment_host_id} has a surcharge but no surcharge account: set one for "
-            f"payment method {payment.payment_method_id} or default_income_account"
-        )
+def receipt_body(receipt: Receipt, reference: str) -> Body:
+    """`reference`: the key it is found by after a lost answer (it carries the host's id)."""
     return {
-        "Type": "ACCREC",
-        "InvoiceNumber": surcharge_invoice_number(invoice_number, payment_host_id),
-        "Reference": invoice_number,
-        "Contact": {"ContactID": contact_id},
-        "Date": payment.date.isoformat(),
-        "DueDate": payment.date.isoformat(),
-        "LineAmountTypes": "NoTax",
-        "LineItems": [
-            {
-                "Description": "Card surcharge" if payment.is_card else "Surcharge",
-                "Quantity": Decimal(1),
-                "UnitAmount": payment.surcharge,
-                "AccountCode": account,
-                "TaxType": NO_TAX,
-            }
-        ],
-        "Status": "AUTHORISED",
+        "Invoice": {"InvoiceID": receipt.invoice},
+        "Account": {"Code": receipt.deposit_account},
+        "Date": receipt.date.isoformat(),
+        "Amount": receipt.amount,
+        "Reference": reference,
     }
 
 
-def delete_payment_body(payment_id: str) -> Body:
-    return {"PaymentID": payment_id, "Status": "DELETED"}
+def remote_receipt(body: Body) -> Remote[Receipt]:
+    status = str(body.get("Status") or "AUTHORISED")
+    receipt = Receipt(
+        invoice=str((body.get("Invoice") or {}).get("InvoiceID") or ""),
+        amount=_money(body.get("Amount")),
+        date=parse_date(body.get("Date")) or date.min,
+        deposit_account=str((body.get("Account") or {}).get("Code") or ""),
+        reference=body.get("Reference") or None,
+    )
+    return Remote(
+        _link(body, "PaymentID", "Reference"),
+        State.GONE if status == "DELETED" else State.OPEN,
+        parse_datetime(body.get("UpdatedDateUTC")),
+        receipt,
+        reconciled=bool(body.get("IsReconciled")),
+    )

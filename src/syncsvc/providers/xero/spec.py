@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from syncsvc.providers.base import LookupKind, ProviderFacts, RateLimits
+from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
 
 XERO = ProviderFacts(
     name="xero",
@@ -25,15 +25,27 @@ XERO = ProviderFacts(
     access_token_lifetime=timedelta(minutes=30),
     refresh_token_idle_lifetime=timedelta(days=60),
     refresh_token_grace=timedelta(minutes=30),
-    batch_size=50,
+    capabilities=Capabilities(
+        batch_size=50,
+        payments_editable=False,
+        draft_documents=True,
+        sees_deletions=True,
+        webhooks=True,
+        income_account_on="line",
+    ),
+    tax_code_setting=("xero", "tax_types"),
     idempotency="header",
     idempotency_key_max_length=128,
     idempotency_retention=timedelta(minutes=6),
-    income_account_on="line",
     optimistic_concurrency=False,
     max_page_size=1000,
     rate_limits=RateLimits(
-        per_minute=60, concurrent=5, per_day=5000, app_per_minute=10_000, status=429
+        per_minute=60,
+        concurrent=5,
+        per_day=5000,
+        app_per_minute=10_000,
+        minute_remaining_header="x-minlimit-remaining",
+        day_remaining_header="x-daylimit-remaining",
     ),
     lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES, LookupKind.TRACKING_CATEGORIES),
     extra={
