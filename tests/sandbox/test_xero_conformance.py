@@ -106,13 +106,17 @@ async def test_errors_conform(xero: XeroSession) -> None:
 
 
 async def test_mapped_invoices_conform_and_land_on_the_hosts_total(xero: XeroSession) -> None:
-    """What the service's Xero mapping sends is Xero-shaped, and with its rounding line
-    Xero's per-line arithmetic lands exactly on the host's total."""
+    """What the service sends (the tenant's policy applied, then Xero's mapping) is
+    Xero-shaped, and with its rounding line Xero's per-line arithmetic lands exactly on the
+    host's total."""
     from decimal import Decimal
 
+    from syncsvc.providers.documents import Link
     from syncsvc.providers.xero.client import wire_json
-    from syncsvc.providers.xero.mapping import invoice_plan
-    from tests.unit.test_xero_mapping import ctx, mixed, thirds
+    from syncsvc.providers.xero.mapping import sales_body
+    from syncsvc.push import prepare
+    from tests.unit.test_push_prepare import mixed, policy, thirds
+    from tests.unit.test_xero_mapping import TAXES
 
     contact_id = await make_contact(xero)
     cases = [
@@ -121,8 +125,8 @@ async def test_mapped_invoices_conform_and_land_on_the_hosts_total(xero: XeroSes
         (mixed(), None),  # accounts 201, 210, 212, 499 are not in the demo chart
     ]
     for number, (host, total) in enumerate(cases):
-        body = invoice_plan(host, "inv", ctx(contact_id=contact_id)).body
-        body["InvoiceNumber"] = f"MAP-{number}"
+        document = prepare.invoice(host, "inv", contact_id, policy())
+        body = sales_body(document, Link(key=f"MAP-{number}"), TAXES)
         for line in body["LineItems"]:
             line.pop("Tracking", None)
         wire = {"Invoices": [body]}
