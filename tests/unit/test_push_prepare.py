@@ -201,11 +201,6 @@ def test_a_line_with_no_account_names_the_setting() -> None:
     assert "default_income_account" in caught.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prepare._lines names f'{kind}_income_account': 'material_income_account' and "
-    "'other_income_account' are not settings (the setting is materials_income_account)",
-)
 def test_a_material_line_with_no_account_names_the_materials_setting() -> None:
     with pytest.raises(Misconfigured) as caught:
         prepare.invoice(

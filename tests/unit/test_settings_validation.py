@@ -6,10 +6,14 @@ import pytest
 
 from syncsvc.problems import ProblemError
 from syncsvc.providers.base import LookupItem
+from syncsvc.providers.myob.spec import MYOB
+from syncsvc.providers.quickbooks.spec import QUICKBOOKS
+from syncsvc.providers.xero.spec import XERO
 from syncsvc.settings.schemas import AccountSettings, QuickBooksSettings
 from syncsvc.settings.validation import (
     Posting,
     account_errors,
+    capability_errors,
     refuse,
     tax_code_errors,
     wanted_tax_codes,
@@ -17,8 +21,8 @@ from syncsvc.settings.validation import (
 
 RATES = [
     LookupItem("OUTPUT2", "GST on Income", status="ACTIVE"),
-    LookupItem("OLDGST", "Old GST", status="ARCHIVED"),
-    LookupItem("GONE", "Deleted rate", status="DELETED"),
+    LookupItem("OLDGST", "Old GST", status="ARCHIVED", active=False),
+    LookupItem("GONE", "Deleted rate", status="DELETED", active=False),
     LookupItem("NOSTATUS", "Status not given"),
 ]
 
@@ -27,13 +31,22 @@ def test_tax_codes_are_judged_only_for_the_package_they_belong_to() -> None:
     document = AccountSettings(
         quickbooks=QuickBooksSettings(tax_codes={"GST": "3", "EX": "4"})
     ).model_dump()
-    assert wanted_tax_codes(document, "quickbooks") == [
+    assert wanted_tax_codes(document, QUICKBOOKS.tax_code_setting) == [
         ("quickbooks.tax_codes.GST", "3"),
         ("quickbooks.tax_codes.EX", "4"),
     ]
-    assert wanted_tax_codes(document, "xero") == []
-    assert wanted_tax_codes(document, None) == []
-    assert wanted_tax_codes({"income_account": "200"}, "quickbooks") == []
+    assert wanted_tax_codes(document, XERO.tax_code_setting) == []
+    assert wanted_tax_codes(document, MYOB.tax_code_setting) == []
+    assert wanted_tax_codes({"income_account": "200"}, QUICKBOOKS.tax_code_setting) == []
+
+
+def test_what_the_package_cannot_do_is_refused() -> None:
+    draft = {"invoice_status": "draft"}
+    assert capability_errors(draft, XERO) == []
+    [refusal] = capability_errors(draft, QUICKBOOKS)
+    assert (refusal.field, refusal.code) == ("invoice_status", "not_supported")
+    assert "QuickBooks Online keeps no draft invoices" in refusal.message
+    assert capability_errors({"invoice_status": "approved"}, MYOB) == []
 
 
 def test_missing_and_inactive_tax_codes_are_named() -> None:

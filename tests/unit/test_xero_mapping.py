@@ -627,11 +627,6 @@ def test_xeros_dates() -> None:
         assert parse_date(nothing) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mapping.parse_datetime subtracts the offset; in MS-JSON the milliseconds are "
-    "already UTC and the offset only names the zone to show them in",
-)
 def test_an_ms_json_offset_names_a_zone_and_keeps_the_instant() -> None:
     assert parse_datetime("/Date(1700000000000+1300)/") == datetime(
         2023, 11, 14, 22, 13, 20, tzinfo=UTC

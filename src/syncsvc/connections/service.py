@@ -12,7 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from syncsvc.connections.hub import ProviderHub, ProviderNotConfigured, UnknownProvider
+from syncsvc.connections.hub import (
+    CachedLookup,
+    ProviderHub,
+    ProviderNotConfigured,
+    UnknownProvider,
+)
 from syncsvc.connections.repository import ConnectionRepository, claim_oauth_state
 from syncsvc.connections.schemas import (
     AuthorizeAnswer,
@@ -22,12 +27,12 @@ from syncsvc.connections.schemas import (
     LookupItemOut,
     OrganisationOut,
 )
-from syncsvc.connections.token_store import NotConnected
+from syncsvc.connections.token_store import ActiveToken, NotConnected
 from syncsvc.connections.tokens import seal, unseal
 from syncsvc.models import Connection, OAuthState
 from syncsvc.models.enums import ConnectionStatus
 from syncsvc.problems import ProblemError
-from syncsvc.providers.base import LookupKind, Organisation
+from syncsvc.providers.base import LookupItem, LookupKind, Organisation, ProviderFacts
 from syncsvc.providers.errors import NeedsReauth, ProviderError
 
 log = logging.getLogger(__name__)
@@ -239,31 +244,45 @@ class ConnectionService:
         self.hub.forget_lookups(str(tenant_id))
         await repository.delete(connection)
 
-    async def lookups(self, tenant_id: uuid.UUID, kind: LookupKind) -> LookupAnswer:
+    async def _active(self, tenant_id: uuid.UUID) -> ActiveToken:
         try:
-            active = await self.hub.tokens.active(tenant_id)
+            return await self.hub.tokens.active(tenant_id)
         except NotConnected as exc:
             raise ProblemError(409, "Not connected", str(exc), slug="not-connected") from exc
         except NeedsReauth as exc:
             raise ProblemError(
                 409, "Connection needs re-authorisation", exc.message, slug="needs-reauth"
             ) from exc
-        adapter = self.hub.adapter(active.provider)
-        if kind not in adapter.facts.lookups:
+
+    async def connected_facts(self, tenant_id: uuid.UUID) -> ProviderFacts:
+        """The connected package's facts (409 when not connected)."""
+        return self.hub.adapter((await self._active(tenant_id)).provider).facts
+
+    async def _cached(self, tenant_id: uuid.UUID, kind: LookupKind) -> tuple[str, CachedLookup]:
+        active = await self._active(tenant_id)
+        facts = self.hub.adapter(active.provider).facts
+        if kind not in facts.lookups:
             raise ProblemError(
                 404,
                 "Not found",
-                f"{adapter.facts.display_name} has no {kind.value}.",
+                f"{facts.display_name} has no {kind.value}.",
                 slug="lookup-not-available",
             )
         try:
-            cached = await self.hub.lookup(tenant_id, active, kind)
+            return active.provider, await self.hub.lookup(tenant_id, active, kind)
         except ProviderError as exc:
             raise ProblemError(
                 502, "Accounting package error", exc.message, slug="provider-error"
             ) from exc
+
+    async def lookup_items(self, tenant_id: uuid.UUID, kind: LookupKind) -> list[LookupItem]:
+        """The connected organisation's lookups of `kind`, canonical, from the cache."""
+        return (await self._cached(tenant_id, kind))[1].items
+
+    async def lookups(self, tenant_id: uuid.UUID, kind: LookupKind) -> LookupAnswer:
+        provider, cached = await self._cached(tenant_id, kind)
         return LookupAnswer(
-            provider=active.provider,
+            provider=provider,
             kind=kind.value,
             fetched_at=cached.fetched_at,
             items=[

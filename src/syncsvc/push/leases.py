@@ -37,7 +37,7 @@ async def connections_with_due_work(
                     SyncRecord.state == SyncState.PENDING.value,
                     or_(SyncRecord.next_attempt_at.is_(None), SyncRecord.next_attempt_at <= now),
                 ),
-                # A blocked record waiting on something in the package (an approval in Xero)
+                # A blocked record waiting on something in the package (an approval there)
                 # is looked at again when its time comes; one waiting on another record goes
                 # on when that record is pushed (it is then pending, and due).
                 and_(

@@ -1,7 +1,7 @@
 """What became of each record of a batch, written in one transaction per batch.
 
 Outcomes are conditioned on what was pushed: a record the host changed while it was on its
-way stays due (`pushed_hash` is what Xero has, `payload_hash` what the host wants).
+way stays due (`pushed_hash` is what the package has, `payload_hash` what the host wants).
 """
 
 from __future__ import annotations

@@ -33,6 +33,12 @@ from syncsvc.settings.resolution import income_account, surcharge_account
 from syncsvc.settings.schemas import AccountSettings, Overrides
 
 HUNDRED = Decimal(100)
+# The settings a line of each kind takes its income account from, before the default.
+KIND_SETTINGS = {
+    "labour": "labour_income_account or ",
+    "material": "materials_income_account or ",
+    "other": "",
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ def _lines(
         if account is None:
             raise Misconfigured(
                 f"{label}, line {position} ({line.kind}): no income account; set "
-                f"{line.kind}_income_account or default_income_account in the settings"
+                f"{KIND_SETTINGS[line.kind]}default_income_account in the settings"
             )
         options = line.tracking or settings.default_tracking
         built.append(

@@ -14,7 +14,7 @@ from typing import Any
 
 from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import PushItem, PushResult
-from syncsvc.providers.documents import Link, Receipt, Remote, State
+from syncsvc.providers.documents import Link, Receipt, Remote, SalesDocument, State
 from syncsvc.providers.errors import Reason, RecordError, Rejected
 from syncsvc.push import outcomes
 from syncsvc.push.outcomes import Result
@@ -82,17 +82,27 @@ async def _undo_surcharge(ctx: Context, plan: Planned, key: str) -> PushResult:
     host_id = plan.due.host_id
     if found is None or found.state in (State.VOID, State.GONE):
         return PushResult(host_id, None)
+    refusal = await _remove_receipts(ctx, host_id, found)
+    if refusal is not None:
+        return refusal
+    removal = PushItem(RecordKind.INVOICE, host_id, found.document, found.link, remove=True)
+    [answer] = await ctx.books.push(RecordKind.INVOICE, [removal])
+    return PushResult(host_id, None, answer.error)
+
+
+async def _remove_receipts(
+    ctx: Context, host_id: str, invoice: Remote[SalesDocument]
+) -> PushResult | None:
+    """Remove the live receipts on a (surcharge) invoice; the first refusal, if any."""
     receipts = [
         PushItem(RecordKind.PAYMENT, f"{host_id}:{r.link.id}", r.document, r.link, remove=True)
-        for r in found.receipts
+        for r in invoice.receipts
         if r.state is not State.GONE
     ]
     for answer in await ctx.books.push(RecordKind.PAYMENT, receipts):
         if answer.error is not None:
             return PushResult(host_id, None, answer.error)
-    removal = PushItem(RecordKind.INVOICE, host_id, found.document, found.link, remove=True)
-    [answer] = await ctx.books.push(RecordKind.INVOICE, [removal])
-    return PushResult(host_id, None, answer.error)
+    return None
 
 
 async def write_payments(ctx: Context, plans: list[Planned], results: list[Result]) -> None:
@@ -171,12 +181,20 @@ async def _surcharge_invoices(
     )
     ids: dict[int, str] = {}
     to_write: list[tuple[Planned, PushItem]] = []
+    editable = ctx.books.capabilities.payments_editable
     for plan in with_surcharge:
         assert plan.surcharge is not None
         held = existing.get(plan.surcharge.key)
         if held is not None and held.state is State.PAID and plan.replaces is None:
             ids[plan.due.id] = str(held.link.id)
             continue
+        if held is not None and plan.replaces is not None and not editable:
+            # The payment is entered anew, its surcharge receipt with it: the old receipt
+            # goes first, so the surcharge invoice can change and be paid again.
+            refusal = await _remove_receipts(ctx, plan.due.host_id, held)
+            if refusal is not None:
+                results.append(result_of(plan, refusal, note="surcharge: "))
+                continue
         link = held.link if held is not None else Link(key=plan.surcharge.key)
         item = PushItem(
             RecordKind.INVOICE,

@@ -35,7 +35,8 @@ class ReconciliationIn(BaseModel):
     kind: Literal["invoices", "payments"] = Field(
         default="invoices",
         description="`invoices`: each host invoice issued in the range against the accounting "
-        "package's copy. `payments`: each payment dated in the range, on either side, matched or not.",
+        "package's copy. `payments`: each payment dated in the range, on either side, matched "
+        "or not.",
     )
     date_from: date = Field(alias="from", description="First date in the range.")
     date_to: date = Field(alias="to", description="Last date in the range.")

@@ -3,9 +3,10 @@ not exist, is archived, or cannot take that kind of posting, and a tax code that
 or is not active, are refused together in one 422 naming each field and code. Without a
 connection nothing can be checked; the push then reports a missing account on the record.
 
-Which settings name the package's own tax codes: only a package's own block does (`xero`
-maps the host's tax codes to Xero TaxTypes, `quickbooks` to QuickBooks TaxCode ids). A block
-for a package other than the connected one is never used with it, so it is not judged by it.
+Which settings name the package's own tax codes: only the block the package's facts name
+(`tax_code_setting`). A block for a package other than the connected one is never used with
+it, so it is not judged by it. What the package cannot do is refused as well: drafts where it
+keeps none. Accounts are judged on the lookups' canonical fields, never a package's words.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from syncsvc.connections.schemas import LookupAnswer
 from syncsvc.connections.service import ConnectionService
 from syncsvc.problems import FieldError, ProblemError, field_path
-from syncsvc.providers.base import LookupItem, LookupKind
+from syncsvc.providers.base import LookupItem, LookupKind, ProviderFacts
 
 
 class Posting(StrEnum):
@@ -29,13 +29,12 @@ class Posting(StrEnum):
 
 
 def _accepts(account: LookupItem, posting: Posting) -> bool:
-    account_class = str(account.details.get("class") or "")
     if posting is Posting.INCOME:
-        return account_class == "REVENUE"
+        return account.account_type == "income"
     if posting is Posting.DEPOSIT:
-        return account.kind == "BANK" or bool(account.details.get("enable_payments"))
+        return account.account_type == "bank" or account.takes_payments
     if posting is Posting.EXPENSE:
-        return account_class == "EXPENSE"
+        return account.account_type == "expense"
     return True
 
 
@@ -53,9 +52,6 @@ SETTINGS_POSTINGS = {
     "surcharge_account": Posting.INCOME,
 }
 
-# Per package: the settings mapping whose values are that package's tax codes.
-TAX_CODE_MAPPINGS = {"xero": ("xero", "tax_types"), "quickbooks": ("quickbooks", "tax_codes")}
-
 
 def wanted_accounts(document: Mapping[str, object]) -> list[tuple[str, str | None, Posting]]:
     """The account fields of a settings or override document, with their postings."""
@@ -66,11 +62,14 @@ def wanted_accounts(document: Mapping[str, object]) -> list[tuple[str, str | Non
     ]
 
 
-def wanted_tax_codes(document: Mapping[str, Any], provider: str | None) -> list[tuple[str, str]]:
-    """(field path, tax code) for each tax code the document names for `provider`."""
-    if provider not in TAX_CODE_MAPPINGS:
+def wanted_tax_codes(
+    document: Mapping[str, Any], setting: tuple[str, str] | None
+) -> list[tuple[str, str]]:
+    """(field path, tax code) for each tax code the document names in `setting`, the block
+    and mapping whose values are the connected package's tax codes."""
+    if setting is None:
         return []
-    block, mapping = TAX_CODE_MAPPINGS[provider]
+    block, mapping = setting
     codes = (document.get(block) or {}).get(mapping) or {}
     return [(field_path((block, mapping, host_code)), code) for host_code, code in codes.items()]
 
@@ -87,7 +86,7 @@ def account_errors(
         account = by_code.get(code)
         if account is None:
             message, kind = f"account {code} does not exist", "account_missing"
-        elif (account.status or "ACTIVE") != "ACTIVE":
+        elif not account.active:
             message, kind = f"account {code} ({account.name}) is archived", "account_archived"
         elif not _accepts(account, posting):
             message = f"account {code} ({account.name}) cannot take {posting.value} postings"
@@ -104,11 +103,10 @@ def tax_code_errors(wanted: Iterable[tuple[str, str]], rates: list[LookupItem]) 
     errors = []
     for field, code in wanted:
         rate = by_code.get(code)
-        status = None if rate is None else (rate.status or "ACTIVE")
         if rate is None:
             message, kind = f"tax type {code} does not exist", "tax_type_missing"
-        elif status != "ACTIVE":
-            message = f"tax type {code} ({rate.name}) is {status}, not ACTIVE"
+        elif not rate.active:
+            message = f"tax type {code} ({rate.name}) is {rate.status or 'inactive'}, not ACTIVE"
             kind = "tax_type_archived"
         else:
             continue
@@ -128,30 +126,46 @@ def refuse(errors: list[FieldError]) -> None:
         )
 
 
+def capability_errors(document: Mapping[str, Any], facts: ProviderFacts) -> list[FieldError]:
+    """What the document asks of the package that it cannot do."""
+    errors = []
+    if document.get("invoice_status") == "draft" and not facts.capabilities.draft_documents:
+        errors.append(
+            FieldError(
+                field="invoice_status",
+                location="body",
+                message=f"{facts.display_name} keeps no draft invoices: push them approved "
+                "(draft invoices in the host wait until they are approved)",
+                code="not_supported",
+            )
+        )
+    return errors
+
+
 async def check_against_package(
     connections: ConnectionService, tenant_id: uuid.UUID, document: Mapping[str, Any]
 ) -> None:
     """Refuse (422) the accounts and tax codes of a settings or override document that the
-    connected package lacks or cannot use. Not connected: nothing to check against yet."""
-    accounts = wanted_accounts(document)
-    names_tax_codes = any(wanted_tax_codes(document, provider) for provider in TAX_CODE_MAPPINGS)
-    if not (accounts or names_tax_codes):
-        return
-    errors: list[FieldError] = []
+    connected package lacks or cannot use, and what it cannot do. Not connected: nothing to
+    check against yet."""
     try:
-        if accounts:
-            chart = await connections.lookups(tenant_id, LookupKind.ACCOUNTS)
-            errors += account_errors(accounts, _items(chart))
-        if names_tax_codes:
-            # Which codes are this package's is known once the answer names the package.
-            rates = await connections.lookups(tenant_id, LookupKind.TAX_RATES)
-            errors += tax_code_errors(wanted_tax_codes(document, rates.provider), _items(rates))
+        facts = await connections.connected_facts(tenant_id)
     except ProblemError as problem:
         if problem.status == 409:  # not connected (or needs re-consent): nothing to check
             return
         raise
+    errors = capability_errors(document, facts)
+    accounts = wanted_accounts(document)
+    tax_codes = wanted_tax_codes(document, facts.tax_code_setting)
+    try:
+        if accounts:
+            chart = await connections.lookup_items(tenant_id, LookupKind.ACCOUNTS)
+            errors += account_errors(accounts, chart)
+        if tax_codes:
+            rates = await connections.lookup_items(tenant_id, LookupKind.TAX_RATES)
+            errors += tax_code_errors(tax_codes, rates)
+    except ProblemError as problem:
+        if problem.status == 409:
+            return
+        raise
     refuse(errors)
-
-
-def _items(answer: LookupAnswer) -> list[LookupItem]:
-    return [LookupItem(i.code, i.name, i.kind, i.status, i.details) for i in answer.items]

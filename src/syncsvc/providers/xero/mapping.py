@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,18 +58,14 @@ class Taxes:
 
 
 def parse_datetime(value: Any) -> datetime | None:
-    """A Xero timestamp (`/Date(ms+0000)/` or ISO 8601) as an aware UTC datetime."""
+    """A Xero timestamp (`/Date(ms+0000)/` or ISO 8601) as an aware UTC datetime. In the
+    `/Date(...)/` form the milliseconds are since the epoch in UTC already; an offset only
+    names the zone to show them in."""
     if not isinstance(value, str) or not value:
         return None
     matched = _MS_DATE.fullmatch(value)
     if matched:
-        moment = datetime.fromtimestamp(int(matched.group(1)) / 1000, tz=UTC)
-        offset = matched.group(2)
-        if offset and offset != "+0000":
-            sign = 1 if offset[0] == "+" else -1
-            shift = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
-            moment -= sign * shift
-        return moment
+        return datetime.fromtimestamp(int(matched.group(1)) / 1000, tz=UTC)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
