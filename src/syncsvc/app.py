@@ -14,6 +14,7 @@ from syncsvc import __version__
 from syncsvc.config import Settings
 from syncsvc.connections.endpoints import router as connection_router
 from syncsvc.connections.hub import ProviderHub
+from syncsvc.console.endpoints import router as console_router
 from syncsvc.db import create_engine, session_factory, upgrade_to_head_async
 from syncsvc.events.endpoints import router as events_router
 from syncsvc.events.webhook_endpoints import router as webhook_router
@@ -135,6 +136,7 @@ def create_app(
         reconciliation_router,
         metrics_router,
         provider_webhooks_router,
+        console_router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)

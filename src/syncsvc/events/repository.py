@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from syncsvc.models import Event, Tenant
+from syncsvc.models import Event, HostWebhook, Tenant, WebhookDelivery
 
 
 class EventRepository:
@@ -47,3 +47,24 @@ class EventRepository:
     async def after(self, seq: int, limit: int) -> list[Event]:
         statement = self._scoped().where(Event.seq > seq).order_by(Event.seq).limit(limit)
         return list((await self.session.scalars(statement)).all())
+
+
+class WebhookRepository:
+    """The tenant's host webhook and its delivery log."""
+
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    async def webhook(self) -> HostWebhook | None:
+        return await self.session.get(HostWebhook, self.tenant_id)
+
+    async def deliveries(self, limit: int) -> list[WebhookDelivery]:
+        """Delivery attempts, newest first."""
+        rows = await self.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.tenant_id == self.tenant_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
