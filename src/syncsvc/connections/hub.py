@@ -3,6 +3,7 @@ the token store and the lookup cache. Built once in lifespan."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from syncsvc.connections.oauth import OAuthClient
 from syncsvc.connections.token_store import ActiveToken, TokenStore
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
+from syncsvc.metrics.registry import Metrics
 from syncsvc.providers.base import LookupItem, ProviderAdapter
 from syncsvc.providers.pacing import RateBudget, Sleep
 from syncsvc.providers.registry import build_registry
@@ -44,13 +46,18 @@ class ProviderHub:
         clock: Clock,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.transport = transport
+        self.metrics = metrics or Metrics()
         self.adapters = build_registry(settings.providers.sandbox_url)
         self.http = httpx.AsyncClient(
-            transport=transport, timeout=settings.providers.http_timeout_seconds
+            transport=transport,
+            timeout=settings.providers.http_timeout_seconds,
+            event_hooks={"response": [self._count_rate_limited]},
         )
         self.tokens = TokenStore(sessions, cipher, self.oauth_for, clock)
         self.lookup_ttl = timedelta(seconds=settings.providers.lookup_cache_seconds)
@@ -74,12 +81,38 @@ class ProviderHub:
         budget = self._budgets.get(key)
         if budget is None:
             limits = self.adapter(provider).facts.rate_limits
-            if self._sleep is None:
-                budget = RateBudget(limits, self.clock)
-            else:
-                budget = RateBudget(limits, self.clock, self._sleep)
+            budget = RateBudget(limits, self.clock, self._metered_sleep(provider))
             self._budgets[key] = budget
         return budget
+
+    def _metered_sleep(self, provider: str) -> Sleep:
+        """The budget's sleep, counted: each time a call is held back to stay in limits."""
+        sleep = self._sleep or asyncio.sleep
+        waits = self.metrics.rate_limit_waits.labels(provider, "paced")
+        seconds_waited = self.metrics.rate_limit_wait_seconds.labels(provider)
+
+        async def metered(seconds: float) -> None:
+            waits.inc()
+            seconds_waited.inc(max(0.0, seconds))
+            await sleep(seconds)
+
+        return metered
+
+    async def _count_rate_limited(self, response: httpx.Response) -> None:
+        """Every 429 a provider answers, under the limit it names (Xero: X-Rate-Limit-Problem)."""
+        if response.status_code != 429:
+            return
+        url = str(response.request.url)
+        provider = next(
+            (
+                name
+                for name, adapter in self.adapters.items()
+                if url.startswith(adapter.facts.api_base_url)
+            ),
+            "unknown",
+        )
+        scope = response.headers.get("x-rate-limit-problem", "minute").lower()
+        self.metrics.rate_limit_waits.labels(provider, scope).inc()
 
     def adapter(self, provider: str) -> ProviderAdapter:
         try:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from syncsvc.metrics.registry import metrics_of
 from syncsvc.models import Event, HostWebhook, Tenant, WebhookDelivery
 
 
@@ -42,6 +43,7 @@ class EventRepository:
         )
         self.session.add(event)
         await self.session.flush()
+        metrics_of(self.session).events_raised.labels(event_type).inc()
         return event
 
     async def after(self, seq: int, limit: int) -> list[Event]:

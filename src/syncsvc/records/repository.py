@@ -341,3 +341,11 @@ async def oldest_pending_by_kind(session: AsyncSession) -> dict[str, datetime]:
         .group_by(SyncRecord.kind)
     )
     return {str(kind): oldest for kind, oldest in await session.execute(statement)}
+
+
+async def record_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Across every tenant (for operators' metrics): records by kind and sync state."""
+    statement = select(SyncRecord.kind, SyncRecord.state, func.count()).group_by(
+        SyncRecord.kind, SyncRecord.state
+    )
+    return [(kind, state, count) for kind, state, count in await session.execute(statement)]
