@@ -8,7 +8,7 @@ import asyncio
 import os
 import random
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,10 +17,11 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from syncsvc.db import upgrade_to_head
 from syncsvc.push.worker import PushWorker
 from tests.conftest import ADMIN_TOKEN, TenantHandle
 from tests.factories import customer, invoice
-from tests.integration.sandbox_helpers import Linked, connected_tenant
+from tests.integration.sandbox_helpers import START, Linked, connected_tenant, linked
 
 CHROMIUM = Path("/usr/bin/chromium")
 # CI installs Chromium and sets this, so a missing browser fails there instead of skipping.
@@ -37,6 +38,21 @@ SETTINGS = {
     "materials_income_account": "260",
     "rounding_account": "860",
 }
+
+
+@pytest.fixture
+def own_database(fresh_database: Callable[[], str]) -> str:
+    """A database of this test's own: the overview lists every tenant, and the one under
+    test must be on its first page."""
+    url = fresh_database()
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+async def link(own_database: str, tmp_path: Path) -> AsyncIterator[Linked]:
+    async with linked(own_database, tmp_path, START) as value:
+        yield value
 
 
 @asynccontextmanager
@@ -110,6 +126,10 @@ async def test_sign_in_see_the_refusal_retry_and_see_it_pending(link: Linked) ->
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         await sign_in(page, base)
 
+        if os.environ.get("SYNCSVC_CONSOLE_SCREENSHOT"):
+            await page.screenshot(
+                path=os.environ["SYNCSVC_CONSOLE_SCREENSHOT"] + ".overview.png", full_page=True
+            )
         card = page.locator(f"#tenant-{tenant.id}")
         await expect(card.locator("text=Demo Company (NZ)")).to_have_count(1)
         row = card.locator('tr[data-record="invoice/inv-1"]')
