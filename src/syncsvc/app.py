@@ -14,6 +14,7 @@ from syncsvc import __version__
 from syncsvc.config import Settings
 from syncsvc.connections.endpoints import router as connection_router
 from syncsvc.connections.hub import ProviderHub
+from syncsvc.console.endpoints import router as console_router
 from syncsvc.db import create_engine, session_factory, upgrade_to_head_async
 from syncsvc.events.endpoints import router as events_router
 from syncsvc.events.webhook_endpoints import router as webhook_router
@@ -23,7 +24,7 @@ from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.metrics.endpoints import RequestMetrics
 from syncsvc.metrics.endpoints import router as metrics_router
-from syncsvc.metrics.registry import RequestCounter
+from syncsvc.metrics.registry import Metrics
 from syncsvc.problems import BodySizeLimit, install_problem_handlers
 from syncsvc.providers.pacing import Sleep
 from syncsvc.pull.endpoints import router as provider_webhooks_router
@@ -72,9 +73,12 @@ def create_app(
             pool_size=settings.database.database_pool_size,
             echo=settings.database.database_echo,
         )
-        sessions = session_factory(engine)
+        metrics = Metrics()  # this app's own registry: apps in one process count apart
+        sessions = session_factory(engine, info=metrics.session_info())
         cipher = TokenCipher(settings.secret_keys())
-        providers = ProviderHub(settings, sessions, cipher, clock, http_transport, sleep)
+        providers = ProviderHub(
+            settings, sessions, cipher, clock, http_transport, sleep, metrics=metrics
+        )
         app.state.syncsvc = AppState(
             settings=settings,
             engine=engine,
@@ -83,7 +87,7 @@ def create_app(
             providers=providers,
             clock=clock,
             api_keys=ApiKeyCache(settings.security.api_key_cache_seconds),
-            requests=request_counter,
+            metrics=metrics,
             host_http=httpx.AsyncClient(transport=host_transport, timeout=10.0),
         )
         scheduler = build_scheduler(app.state.syncsvc) if settings.worker.worker_enabled else None
@@ -127,7 +131,6 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    request_counter = RequestCounter()
     install_problem_handlers(app)
     for router in (
         health_router,
@@ -141,8 +144,9 @@ def create_app(
         reconciliation_router,
         metrics_router,
         provider_webhooks_router,
+        console_router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
-    app.add_middleware(RequestMetrics, counter=request_counter)
+    app.add_middleware(RequestMetrics)
     return app

@@ -15,7 +15,7 @@ from syncsvc.connections.hub import ProviderHub
 from syncsvc.db import transaction
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
-from syncsvc.metrics.registry import RequestCounter
+from syncsvc.metrics.registry import Metrics
 from syncsvc.push.wakeup import PushWakeup, woken_after_commit
 from syncsvc.tenants.keycache import ApiKeyCache
 
@@ -29,7 +29,7 @@ class AppState:
     providers: ProviderHub
     clock: Clock = utcnow
     api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
-    requests: RequestCounter = field(default_factory=RequestCounter)
+    metrics: Metrics = field(default_factory=Metrics)
     push_wakeup: PushWakeup = field(default_factory=PushWakeup)
     # Calls to the host's own webhook URLs (kept apart from calls to the packages).
     host_http: httpx.AsyncClient | None = None

@@ -3,6 +3,7 @@ the token store, call budgets and the lookup cache. Built once in lifespan."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from syncsvc.connections.oauth import OAuthClient
 from syncsvc.connections.token_store import ActiveToken, TokenStore
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
+from syncsvc.metrics.registry import Metrics
 from syncsvc.providers.base import Books, LookupItem, LookupKind, Package, ProviderSession
 from syncsvc.providers.pacing import RateBudget, Sleep
 from syncsvc.providers.registry import build_registry
@@ -44,13 +46,17 @@ class ProviderHub:
         clock: Clock,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.transport = transport
+        self.metrics = metrics or Metrics()
         self.adapters = build_registry(settings.providers.sandbox_url)
         self.http = httpx.AsyncClient(
-            transport=transport, timeout=settings.providers.http_timeout_seconds
+            transport=transport,
+            timeout=settings.providers.http_timeout_seconds,
         )
         self.tokens = TokenStore(sessions, cipher, self.oauth_for, clock)
         self.lookup_ttl = timedelta(seconds=settings.providers.lookup_cache_seconds)
@@ -102,12 +108,26 @@ class ProviderHub:
         key = (provider,) if limits.shared_by == "app" else (provider, organisation_id)
         budget = self._budgets.get(key)
         if budget is None:
-            if self._sleep is None:
-                budget = RateBudget(limits, self.clock)
-            else:
-                budget = RateBudget(limits, self.clock, self._sleep)
+            budget = RateBudget(limits, self.clock, self._metered_sleep(provider))
             self._budgets[key] = budget
         return budget
+
+    def _metered_sleep(self, provider: str) -> Sleep:
+        """The budget's sleep, counted: each time a call is held back to stay in limits."""
+        sleep = self._sleep or asyncio.sleep
+        waits = self.metrics.rate_limit_waits.labels(provider, "paced")
+        seconds_waited = self.metrics.rate_limit_wait_seconds.labels(provider)
+
+        async def metered(seconds: float) -> None:
+            waits.inc()
+            seconds_waited.inc(max(0.0, seconds))
+            await sleep(seconds)
+
+        return metered
+
+    def count_rate_limited(self, provider: str, scope: str) -> None:
+        """A package refused a call for its rate limit (`scope`: the limit it names)."""
+        self.metrics.rate_limit_waits.labels(provider, scope).inc()
 
     def adapter(self, provider: str) -> Package:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.models import Connection, OAuthState
@@ -71,3 +71,11 @@ async def connections_due_for_refresh(
         Connection.refreshed_at < refreshed_before,
     )
     return [(tenant_id, provider) for tenant_id, provider in await session.execute(statement)]
+
+
+async def connection_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Across every tenant (for operators' metrics): connections by provider and status."""
+    statement = select(Connection.provider, Connection.status, func.count()).group_by(
+        Connection.provider, Connection.status
+    )
+    return [(provider, status, n) for provider, status, n in await session.execute(statement)]

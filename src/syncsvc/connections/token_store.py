@@ -27,6 +27,7 @@ from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventType
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
+from syncsvc.metrics.registry import metrics_of
 from syncsvc.models import Connection
 from syncsvc.models.enums import ConnectionStatus
 from syncsvc.providers.base import Organisation, TokenSet
@@ -106,6 +107,7 @@ class TokenStore:
                     connection.refreshed_at = now
                     connection.updated_at = now
                     self.refreshes += 1
+                    metrics_of(session).token_refreshes.inc()
                     log.info(
                         "refreshed access token",
                         extra={"tenant_id": str(tenant_id), "provider": active.provider},

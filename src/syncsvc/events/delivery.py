@@ -26,6 +26,7 @@ from syncsvc.db import transaction
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock
 from syncsvc.kit.signatures import hmac_sha256_hex
+from syncsvc.metrics.registry import metrics_of
 from syncsvc.models import Event, HostWebhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class EventDeliverer:
                         attempted_at=now,
                     )
                 )
+                metrics_of(session).webhook_deliveries.labels(outcome).inc()
             if taken or given_up:
                 if given_up:
                     log.warning(

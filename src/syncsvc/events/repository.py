@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from syncsvc.models import Event, Tenant
+from syncsvc.metrics.registry import metrics_of
+from syncsvc.models import Event, HostWebhook, Tenant, WebhookDelivery
 
 
 class EventRepository:
@@ -42,8 +43,30 @@ class EventRepository:
         )
         self.session.add(event)
         await self.session.flush()
+        metrics_of(self.session).events_raised.labels(event_type).inc()
         return event
 
     async def after(self, seq: int, limit: int) -> list[Event]:
         statement = self._scoped().where(Event.seq > seq).order_by(Event.seq).limit(limit)
         return list((await self.session.scalars(statement)).all())
+
+
+class WebhookRepository:
+    """The tenant's host webhook and its delivery log."""
+
+    def __init__(self, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    async def webhook(self) -> HostWebhook | None:
+        return await self.session.get(HostWebhook, self.tenant_id)
+
+    async def deliveries(self, limit: int) -> list[WebhookDelivery]:
+        """Delivery attempts, newest first."""
+        rows = await self.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.tenant_id == self.tenant_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        return list(rows)

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from syncsvc.events.delivery import last_event_seq
-from syncsvc.models import HostWebhook, WebhookDelivery
+from syncsvc.events.repository import WebhookRepository
+from syncsvc.models import HostWebhook
 from syncsvc.problems import Problem, ProblemError
 from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
@@ -131,12 +132,7 @@ async def get_deliveries(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DeliveryPage:
-    rows = await session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.tenant_id == tenant_id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(limit)
-    )
+    rows = await WebhookRepository(session, tenant_id).deliveries(limit)
     return DeliveryPage(
         deliveries=[
             DeliveryOut(

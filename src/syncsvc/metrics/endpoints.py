@@ -1,59 +1,46 @@
-"""`GET /metrics` in Prometheus' text format, and the middleware that counts answers."""
+"""`GET /metrics` in Prometheus' text format, and the middleware that times every answer."""
 
 from __future__ import annotations
 
 import time
 
 from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
-from sqlalchemy import func, select
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from syncsvc.metrics.registry import RequestCounter, gauge
-from syncsvc.models import Connection, SyncRecord
-from syncsvc.state import AppStateDep
+from syncsvc.connections.repository import connection_counts
+from syncsvc.models.enums import RecordKind
+from syncsvc.records.repository import oldest_pending_by_kind, record_counts
+from syncsvc.state import AppState, AppStateDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get(
     "/metrics",
-    response_class=PlainTextResponse,
-    summary="Prometheus metrics: answers by route and status, records by state, connections",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+    summary="Prometheus metrics: answers and latency by route, push, pull, delivery and "
+    "rate-limit counters, records by state, queue age, connections",
 )
-async def metrics(state: AppStateDep) -> PlainTextResponse:
+async def metrics(state: AppStateDep) -> Response:
     async with state.sessions() as session:
-        records = await session.execute(
-            select(SyncRecord.kind, SyncRecord.state, func.count()).group_by(
-                SyncRecord.kind, SyncRecord.state
-            )
-        )
-        record_samples = [({"kind": k, "state": s}, float(n)) for k, s, n in records]
-        connections = await session.execute(
-            select(Connection.provider, Connection.status, func.count()).group_by(
-                Connection.provider, Connection.status
-            )
-        )
-        connection_samples = [({"provider": p, "status": s}, float(n)) for p, s, n in connections]
-    lines = state.requests.render()
-    lines += gauge("syncsvc_records", "Host records by kind and sync state.", record_samples)
-    lines += gauge(
-        "syncsvc_connections", "Accounting connections by provider and status.", connection_samples
+        records = await record_counts(session)
+        connections = await connection_counts(session)
+        oldest = await oldest_pending_by_kind(session)
+    state.metrics.read_database(
+        records, connections, oldest, [kind.value for kind in RecordKind], state.clock()
     )
-    lines += gauge(
-        "syncsvc_token_refreshes",
-        "Token refreshes made by this process.",
-        [({}, float(state.providers.tokens.refreshes))],
-    )
-    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 class RequestMetrics:
-    """Counts every answer under its route template (never the raw path: ids stay out)."""
+    """Times every answer under its route template (never the raw path: ids stay out), into
+    the metrics the app's lifespan built."""
 
-    def __init__(self, app: ASGIApp, counter: RequestCounter) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.counter = counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,9 +58,11 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            self.counter.observe(
-                scope["method"], _route(scope), status, time.perf_counter() - started
-            )
+            state: AppState | None = getattr(scope["app"].state, "syncsvc", None)
+            if state is not None:
+                state.metrics.observe_request(
+                    scope["method"], _route(scope), status, time.perf_counter() - started
+                )
 
 
 def _route(scope: Scope) -> str:

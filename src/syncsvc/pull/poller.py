@@ -159,6 +159,7 @@ class Poller:
         except (RateLimited, DailyLimitReached) as exc:
             # What was read is kept; the rest waits for the next poll.
             if isinstance(exc, RateLimited):
+                self.hub.count_rate_limited(active.provider, exc.scope)
                 self.hub.budget(active.provider, active.organisation_id).pause_until(
                     self.clock() + timedelta(seconds=exc.retry_after)
                 )

@@ -13,7 +13,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.db import dialect_insert
-from syncsvc.models import Connection, PullCursor, PulledDocument, SyncRecord
+from syncsvc.models import (
+    Connection,
+    ProviderNotification,
+    PullCursor,
+    PulledDocument,
+    SyncRecord,
+)
 from syncsvc.models.enums import ConnectionStatus, RecordKind
 
 POLL_LEASE = timedelta(minutes=5)
@@ -31,6 +37,15 @@ class PullRepository:
                 PullCursor.connection_id == self.connection_id, PullCursor.resource == resource
             )
         )
+
+    async def cursors(self) -> list[PullCursor]:
+        """How far each resource has been read, by resource name."""
+        rows = await self.session.scalars(
+            select(PullCursor)
+            .where(PullCursor.connection_id == self.connection_id)
+            .order_by(PullCursor.resource)
+        )
+        return list(rows)
 
     async def advance(self, resource: str, position: datetime, now: datetime) -> None:
         """Move the cursor to `position`, never back."""
@@ -146,6 +161,22 @@ class PullRepository:
             )
         )
         return list(rows)
+
+
+async def notifications_for(
+    session: AsyncSession, provider: str, organisation_id: str, limit: int
+) -> list[ProviderNotification]:
+    """The provider's webhook events about one organisation, newest first."""
+    rows = await session.scalars(
+        select(ProviderNotification)
+        .where(
+            ProviderNotification.provider == provider,
+            ProviderNotification.organisation_id == organisation_id,
+        )
+        .order_by(ProviderNotification.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
 
 
 async def connections_to_poll(session: AsyncSession, now: datetime) -> list[int]:

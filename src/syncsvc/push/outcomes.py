@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventType
+from syncsvc.metrics.registry import metrics_of
 from syncsvc.models import SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
 from syncsvc.push.planning import Due
@@ -88,6 +89,7 @@ async def record(
         )
     for state, rows in by_state.items():
         await session.execute(_STATEMENTS[state], rows)
+    metrics_of(session).pushed(kind.value, (result.state.value for result in results))
     events = EventRepository(session, tenant_id)
     for result in results:
         if result.state is SyncState.FAILED:

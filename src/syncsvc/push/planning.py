@@ -101,6 +101,7 @@ class Context:
     policy: Policy
     display_name: str
     budget: RateBudget | None = None  # paused with the connection after a rate limit
+    provider: str = ""
 
     @property
     def batch_size(self) -> int:

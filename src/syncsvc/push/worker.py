@@ -147,7 +147,9 @@ class PushWorker:
             settings, overrides, facts.tax_code_setting, books.capabilities.draft_documents
         )
         budget = self.hub.budget(active.provider, active.organisation_id)
-        return Context(tenant_id, connection_id, books, policy, facts.display_name, budget)
+        return Context(
+            tenant_id, connection_id, books, policy, facts.display_name, budget, active.provider
+        )
 
     async def _push_kind(self, ctx: Context, kind: RecordKind) -> int:
         settled = 0
@@ -282,6 +284,7 @@ class PushWorker:
         elif isinstance(error, DailyLimitReached):
             await self._pause_until(ctx, error.resets_at, str(error))
         else:
+            self.hub.count_rate_limited(ctx.provider, error.scope)
             decision = decide(error, 1, self.clock(), self.rng)
             assert decision.at is not None
             if ctx.budget is not None:

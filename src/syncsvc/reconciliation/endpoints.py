@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -15,8 +13,8 @@ from starlette.background import BackgroundTask
 
 from syncsvc.models import Reconciliation
 from syncsvc.problems import Problem, ProblemError
-from syncsvc.reconciliation.repository import ReconciliationRepository
 from syncsvc.reconciliation.runner import run_reconciliation
+from syncsvc.reconciliation.sheets import as_csv, package_name
 from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
 
@@ -143,64 +141,6 @@ async def get_reconciliation(
     if job is None or job.tenant_id != tenant_id:
         raise ProblemError(404, "Not found", f"No reconciliation {reconciliation_id}.")
     if format == "csv":
-        provider = await ReconciliationRepository(session, tenant_id).provider()
-        package = "the package"
-        if provider in state.providers.adapters:
-            package = state.providers.adapter(provider).facts.display_name
-        return Response(_csv(job, package), media_type="text/csv")
+        package = await package_name(session, state.providers, tenant_id)
+        return Response(as_csv(job, package), media_type="text/csv")
     return JSONResponse(_out(job).model_dump(mode="json", by_alias=True))
-
-
-def _csv(job: Reconciliation, package: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    if job.kind == "payments":
-        columns = ["payment_id", "invoice_id", "amount", "date", "provider_payment_id", "outcome"]
-        writer.writerow([*columns, "fix", "what_to_do"])
-        for row in job.rows or []:
-            fix = row.get("fix") or {}
-            writer.writerow(
-                [row[c] or "" for c in columns]
-                + [fix.get("result", ""), fix.get("what_to_do") or fix.get("reason") or ""]
-            )
-        return out.getvalue()
-    writer.writerow(
-        [
-            "host_id",
-            "number",
-            "outcome",
-            "provider_id",
-            "differences",
-            "payments",
-            "fix",
-            "what_to_do",
-        ]
-    )
-    for row in job.rows or []:
-        differences = "; ".join(
-            f"{d['field']}: host {d['host']}, {package} {d['provider']}" for d in row["differences"]
-        )
-        payments = "; ".join(
-            [
-                f"not in {package}: {p['amount']} on {p['date']}"
-                for p in row["payments_missing_in_provider"]
-            ]
-            + [
-                f"not in host: {p['amount']} on {p['date']}"
-                for p in row["payments_missing_in_host"]
-            ]
-        )
-        fix = row.get("fix") or {}
-        writer.writerow(
-            [
-                row["host_id"],
-                row["number"],
-                row["outcome"],
-                row["provider_id"] or "",
-                differences,
-                payments,
-                fix.get("result", ""),
-                fix.get("what_to_do") or fix.get("reason") or "",
-            ]
-        )
-    return out.getvalue()

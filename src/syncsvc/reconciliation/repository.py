@@ -37,6 +37,20 @@ class ReconciliationRepository:
             select(Connection.id).where(Connection.tenant_id == self.tenant_id)
         )
 
+    async def reports(self, limit: int) -> list[Reconciliation]:
+        """The tenant's newest reports first."""
+        rows = await self.session.scalars(
+            select(Reconciliation)
+            .where(Reconciliation.tenant_id == self.tenant_id)
+            .order_by(Reconciliation.created_at.desc(), Reconciliation.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def report(self, report_id: uuid.UUID) -> Reconciliation | None:
+        report = await self.session.get(Reconciliation, report_id)
+        return report if report is not None and report.tenant_id == self.tenant_id else None
+
     async def provider(self) -> str | None:
         return await self.session.scalar(
             select(Connection.provider).where(Connection.tenant_id == self.tenant_id)

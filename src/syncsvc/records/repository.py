@@ -287,6 +287,35 @@ class RecordRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def requeue_all(self, now: datetime) -> int:
+        """`requeue` for every failed or blocked record of the tenant at once; returns how
+        many went back to the queue."""
+        result = await self.session.execute(
+            update(SyncRecord)
+            .where(
+                SyncRecord.tenant_id == self.tenant_id,
+                SyncRecord.state.in_([state.value for state in RETRYABLE]),
+            )
+            .values(
+                state=SyncState.PENDING.value,
+                attempts=0,
+                next_attempt_at=None,
+                last_error=None,
+                updated_at=now,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def retryable(self, limit: int) -> list[SyncRecord]:
+        """Failed and blocked records, the most recently settled first."""
+        statement = (
+            self._scoped(select(SyncRecord))
+            .where(SyncRecord.state.in_([state.value for state in RETRYABLE]))
+            .order_by(SyncRecord.updated_at.desc(), SyncRecord.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.scalars(statement)).all())
+
     async def counts_by_kind_and_state(self) -> list[tuple[str, str, int]]:
         statement = self._scoped(
             select(SyncRecord.kind, SyncRecord.state, func.count()).group_by(
@@ -302,3 +331,21 @@ class RecordRepository:
         statement = self._scoped(select(func.min(SyncRecord.updated_at)).where(pending))
         value: datetime | None = (await self.session.execute(statement)).scalar_one_or_none()
         return value
+
+
+async def oldest_pending_by_kind(session: AsyncSession) -> dict[str, datetime]:
+    """Across every tenant (for operators' metrics): the oldest pending change per kind."""
+    statement = (
+        select(SyncRecord.kind, func.min(SyncRecord.updated_at))
+        .where(SyncRecord.state == SyncState.PENDING.value)
+        .group_by(SyncRecord.kind)
+    )
+    return {str(kind): oldest for kind, oldest in await session.execute(statement)}
+
+
+async def record_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Across every tenant (for operators' metrics): records by kind and sync state."""
+    statement = select(SyncRecord.kind, SyncRecord.state, func.count()).group_by(
+        SyncRecord.kind, SyncRecord.state
+    )
+    return [(kind, state, count) for kind, state, count in await session.execute(statement)]

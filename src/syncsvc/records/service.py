@@ -195,6 +195,16 @@ class RecordService:
         )
         return record
 
+    async def retry_all(self) -> int:
+        """`retry` for every failed or blocked record of the tenant; returns how many went
+        back to the queue (0 is not an error: there was nothing to retry)."""
+        count = await self.repository.requeue_all(self.clock())
+        log.info(
+            "records re-queued by the operator",
+            extra={"tenant_id": str(self.repository.tenant_id), "count": count},
+        )
+        return count
+
 
 def not_found(kind: RecordKind, host_id: str) -> ProblemError:
     return ProblemError(404, "Not found", f"No {kind.value} with id {host_id}.", slug="not-found")

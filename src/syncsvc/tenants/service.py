@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.kit.clock import Clock
-from syncsvc.models import Tenant
+from syncsvc.models import Connection, Tenant
+from syncsvc.problems import FieldError, ProblemError
 from syncsvc.tenants.repository import TenantRepository
 
 KEY_PREFIX = "sk_"
@@ -44,3 +45,29 @@ async def tenant_for_key(session: AsyncSession, api_key: str) -> uuid.UUID | Non
     if not api_key.startswith(KEY_PREFIX):
         return None
     return await TenantRepository(session).tenant_for_key(hash_key(api_key))
+
+
+async def list_tenants(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> list[tuple[Tenant, Connection | None]]:
+    """One page of tenants, oldest first. 422 naming `after` when it is no tenant's id."""
+    repository = TenantRepository(session)
+    anchor = None
+    if after is not None:
+        anchor = await repository.get(after)
+        if anchor is None:
+            raise ProblemError(
+                422,
+                "Request is not valid",
+                "`after` must be the id of a tenant from an earlier page.",
+                slug="validation",
+                errors=[
+                    FieldError(
+                        field="after",
+                        location="query",
+                        message="no tenant has this id",
+                        code="unknown_cursor",
+                    )
+                ],
+            )
+    return await repository.page(anchor, limit)
