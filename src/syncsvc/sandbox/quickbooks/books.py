@@ -1,0 +1,515 @@
+"""QuickBooks' rules for the entities the API writes: Customers (one name namespace, 6240),
+Items (the income account lives here), Invoices and CreditMemos (totals, DocNumber, 6140),
+Payments (lines linking invoices and credit memos reduce their Balance), SyncToken (5010),
+sparse updates, void and delete, and the closing-books date (6200). Derived amounts
+(balances, links back to payments) are recomputed after every change."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from syncsvc.sandbox.quickbooks.chart import RECEIVABLES, UNDEPOSITED_FUNDS
+from syncsvc.sandbox.quickbooks.company import Company
+from syncsvc.sandbox.quickbooks.totals import ZERO, cents, compute
+from syncsvc.sandbox.quickbooks.wire import (
+    QboFault,
+    business,
+    decimal_of,
+    not_found,
+    required,
+    too_long,
+    unsupported,
+)
+
+Doc = dict[str, Any]
+
+# Fields QuickBooks computes: whatever a caller sends for them is ignored.
+READ_ONLY = {
+    "Id", "SyncToken", "MetaData", "domain", "sparse", "status", "FullyQualifiedName",
+    "Balance", "BalanceWithJobs", "TotalAmt", "HomeTotalAmt", "HomeBalance", "TxnTaxDetail",
+    "LinkedTxn", "RemainingCredit", "UnappliedAmt", "Level",
+}  # fmt: skip
+SALES = ("Invoice", "CreditMemo")
+CLOSED_DETAIL = (
+    "The account period has closed and the account books cannot be updated through the "
+    "QBO Services API. Please use the QBO website to make these changes."
+)
+
+
+def _clean(value: Any) -> Any:
+    """Empty strings and nulls are absent, as QuickBooks reads them (SDKs send `""` for
+    every unset string and date)."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None and v != ""}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _ref(doc: Doc, key: str) -> str | None:
+    value = doc.get(key)
+    if isinstance(value, dict) and value.get("value") not in (None, ""):
+        return str(value["value"])
+    return None
+
+
+def _date(value: Any, element: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise QboFault(
+            2010, "Request has invalid or unsupported property", f"Invalid date {value}", element
+        ) from None
+
+
+def _stale(entity: str) -> QboFault:
+    return QboFault(
+        5010,
+        "Stale Object Error",
+        f"Stale Object Error : You and sandbox user were working on this {entity} at the "
+        "same time. sandbox user finished before you did, so your work was not saved.",
+        "SyncToken",
+    )
+
+
+class Books:
+    def __init__(self, company: Company) -> None:
+        self.company = company
+
+    # --- the operations the API exposes ---------------------------------------------------
+
+    def create(self, entity: str, body: Doc) -> Doc:
+        self._writable(entity)
+        doc = self._build(entity, _clean(body), None)
+        doc["Id"] = self.company.new_id(entity)
+        doc["SyncToken"] = "0"
+        self.company.entities[entity][doc["Id"]] = doc
+        self.company.record(entity, doc, "Create")
+        self._recompute(doc)
+        return doc
+
+    def update(self, entity: str, body: Doc) -> Doc:
+        self._writable(entity)
+        body = _clean(body)
+        existing = self._current(entity, body)
+        if existing.get("PrivateNote") == "Voided" and entity in (*SALES, "Payment"):
+            raise business("This transaction has been voided and cannot be changed")
+        if body.get("sparse") in (True, "true"):
+            merged = {**copy.deepcopy(existing), **body}
+        else:
+            merged = {k: v for k, v in existing.items() if k in READ_ONLY} | body
+        doc = self._build(entity, merged, existing)
+        doc.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData")})
+        self.company.entities[entity][doc["Id"]] = doc
+        self.company.record(entity, doc, "Update")
+        self._recompute(doc)
+        return doc
+
+    def delete(self, entity: str, body: Doc) -> Doc:
+        if entity not in (*SALES, "Payment"):
+            raise unsupported(f"Operation Delete is not supported for {entity}.")
+        existing = self._current(entity, _clean(body))
+        self._check_open(existing)
+        self._unlink(entity, existing["Id"])
+        tombstone = self.company.remove(entity, existing["Id"])
+        self._recompute()
+        return tombstone
+
+    def void(self, entity: str, body: Doc) -> Doc:
+        if entity not in (*SALES, "Payment"):
+            raise unsupported(f"Operation Void is not supported for {entity}.")
+        existing = self._current(entity, _clean(body))
+        self._check_open(existing)
+        self._unlink(entity, existing["Id"])
+        existing["PrivateNote"] = "Voided"
+        if entity == "Payment":
+            existing["TotalAmt"] = ZERO
+            existing["UnappliedAmt"] = ZERO
+            existing["Line"] = []
+        else:
+            for line in existing["Line"]:
+                line["Amount"] = ZERO
+                detail = line.get("SalesItemLineDetail")
+                if detail is not None:
+                    detail["Qty"] = ZERO
+                    detail.pop("TaxInclusiveAmt", None)
+            existing["TxnTaxDetail"] = {"TotalTax": ZERO, "TaxLine": []}
+            existing["TotalAmt"] = ZERO
+        self.company.record(entity, existing, "Void")
+        self._recompute(existing)
+        return existing
+
+    # --- shared checks ------------------------------------------------------------------------
+
+    @staticmethod
+    def _writable(entity: str) -> None:
+        if entity not in ("Customer", "Item", *SALES, "Payment"):
+            raise unsupported(f"Operation Create/Update is not supported for {entity}.")
+
+    def _current(self, entity: str, body: Doc) -> Doc:
+        entity_id = body.get("Id")
+        if entity_id in (None, ""):
+            raise required("Id")
+        existing = self.company.get(entity, str(entity_id))
+        if existing is None:
+            raise not_found(entity, str(entity_id))
+        token = body.get("SyncToken")
+        if token in (None, ""):
+            raise required("SyncToken")
+        if str(token) != existing["SyncToken"]:
+            raise _stale(entity)
+        return existing
+
+    def _check_open(self, doc: Doc) -> None:
+        """6200 for a transaction dated on or before the closing date."""
+        closed = self.company.book_close_date
+        if closed is not None and "TxnDate" in doc and _date(doc["TxnDate"], "TxnDate") <= closed:
+            raise QboFault(
+                6200,
+                "Account Period Closed, Cannot update through Services API",
+                CLOSED_DETAIL,
+                "TxnDate",
+            )
+
+    def _customer(self, body: Doc) -> Doc:
+        customer_id = _ref(body, "CustomerRef")
+        if customer_id is None:
+            raise required("CustomerRef")
+        customer = self.company.get("Customer", customer_id)
+        if customer is None or not customer.get("Active", True):
+            raise not_found("Customer", customer_id)
+        return customer
+
+    def _build(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
+        builder = {
+            "Customer": self._build_customer,
+            "Item": self._build_item,
+            "Invoice": self._build_sales,
+            "CreditMemo": self._build_sales,
+            "Payment": self._build_payment,
+        }[entity]
+        # A payment's TotalAmt is the caller's; a sales transaction's is computed.
+        ignored = READ_ONLY - {"TotalAmt"} if entity == "Payment" else READ_ONLY
+        doc = builder(entity, {k: v for k, v in body.items() if k not in ignored}, existing)
+        doc["domain"] = "QBO"
+        doc["sparse"] = False
+        return doc
+
+    # --- names ----------------------------------------------------------------------------
+
+    def _build_customer(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
+        name = body.get("DisplayName") or " ".join(
+            str(body[k])
+            for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+            if body.get(k)
+        )
+        if not name:
+            raise required("DisplayName")
+        if len(name) > 500:
+            raise too_long("DisplayName", 500, len(name))
+        if ":" in name:
+            raise business("The name can't contain a colon (:).", "DisplayName")
+        active = body.get("Active", True) not in (False, "false")
+        if not active and existing is not None and existing.get("Active", True):
+            # QuickBooks frees the name of a customer made inactive.
+            name = f"{name} (deleted)"
+        self._unique_name(name, existing)
+        doc = {**body, "DisplayName": name, "FullyQualifiedName": name, "Active": active}
+        doc.setdefault("PrintOnCheckName", name)
+        doc.setdefault("Taxable", False)
+        doc.setdefault("Job", False)
+        doc.setdefault("BillWithParent", False)
+        doc.setdefault("CurrencyRef", {"value": "AUD", "name": "Australian Dollar"})
+        doc.setdefault("PreferredDeliveryMethod", "None")
+        doc["Balance"] = existing.get("Balance", ZERO) if existing else ZERO
+        doc["BalanceWithJobs"] = doc["Balance"]
+        return doc
+
+    def _unique_name(self, name: str, existing: Doc | None) -> None:
+        """Customers, vendors and employees share one namespace; the sandbox keeps customers."""
+        for other in self.company.all("Customer"):
+            if other is not existing and other["DisplayName"].lower() == name.lower():
+                raise QboFault(
+                    6240,
+                    "Duplicate Name Exists Error",
+                    "The name supplied already exists. : Another customer, vendor or employee "
+                    "is already using this name. Please use a different name.",
+                    "DisplayName",
+                )
+
+    def _build_item(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
+        name = body.get("Name")
+        if not name:
+            raise required("Name")
+        if len(name) > 100:
+            raise too_long("Name", 100, len(name))
+        for other in self.company.all("Item"):
+            if other is not existing and other["Name"].lower() == str(name).lower():
+                raise QboFault(
+                    6240,
+                    "Duplicate Name Exists Error",
+                    "The name supplied already exists. : Another product or service is "
+                    "already using this name. Please use a different name.",
+                    "Name",
+                )
+        item_type = body.get("Type") or "Service"
+        doc = {**body, "FullyQualifiedName": name, "Type": item_type}
+        if item_type in ("Service", "NonInventory", "Inventory"):
+            account_id = _ref(body, "IncomeAccountRef")
+            if account_id is None:
+                raise required("IncomeAccountRef")
+            account = self.company.get("Account", account_id)
+            if account is None:
+                raise not_found("Account", account_id)
+            if account["AccountType"] not in ("Income", "Other Income"):
+                raise business(
+                    "An income account is required for the item's sales", "IncomeAccountRef"
+                )
+            doc["IncomeAccountRef"] = {"value": account_id, "name": account["Name"]}
+        doc.setdefault("Active", True)
+        doc.setdefault("Taxable", False)
+        doc.setdefault("TrackQtyOnHand", False)
+        doc["UnitPrice"] = decimal_of(body.get("UnitPrice")) or ZERO
+        return doc
+
+    # --- sales transactions ---------------------------------------------------------------
+
+    def _doc_number(self, entity: str, body: Doc, existing: Doc | None) -> str | None:
+        number = body.get("DocNumber")
+        if number == "AUTO_GENERATE" or (not self.company.custom_txn_numbers and existing is None):
+            number = str(self.company.next_doc_number)
+            self.company.next_doc_number += 1
+        if number is None:
+            return None
+        number = str(number)
+        if len(number) > 21:
+            raise too_long("DocNumber", 21, len(number))
+        if self.company.unique_doc_numbers:
+            for other in self.company.all(entity):
+                if other is not existing and other.get("DocNumber") == number:
+                    raise QboFault(
+                        6140,
+                        "Duplicate Document Number Error",
+                        "Duplicate Document Number Error : You must specify a different "
+                        f"number. This number has already been used. DocNumber={number}",
+                        "DocNumber",
+                    )
+        return number
+
+    def _build_sales(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
+        customer = self._customer(body)
+        today = self.company.clock().date()
+        txn_date = _date(body.get("TxnDate", today.isoformat()), "TxnDate")
+        if existing is not None:
+            self._check_open(existing)
+        self._check_open({"TxnDate": txn_date.isoformat()})
+        calculation = body.get("GlobalTaxCalculation", "TaxExcluded")
+        if calculation not in ("TaxExcluded", "TaxInclusive", "NotApplicable"):
+            raise QboFault(
+                2010,
+                "Request has invalid or unsupported property",
+                f"GlobalTaxCalculation {calculation}",
+                "GlobalTaxCalculation",
+            )
+        sent_tax = body.get("TxnTaxDetail") or {}
+        if calculation == "NotApplicable" and (sent_tax.get("TaxLine") or sent_tax.get("TotalTax")):
+            raise QboFault(
+                6170,
+                "Invalid TxnTaxDetail",
+                "TxnTaxDetail is not allowed when GlobalTaxCalculation is NotApplicable",
+                "TxnTaxDetail",
+            )
+        totals = compute(self.company, body.get("Line"), calculation)
+        doc: Doc = {
+            **body,
+            "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
+            "TxnDate": txn_date.isoformat(),
+            "Line": totals.lines,
+            "TxnTaxDetail": totals.tax_detail,
+            "TotalAmt": totals.total,
+            "GlobalTaxCalculation": calculation,
+            "CurrencyRef": {"value": "AUD", "name": "Australian Dollar"},
+            "PrintStatus": body.get("PrintStatus", "NotSet"),
+            "EmailStatus": body.get("EmailStatus", "NotSet"),
+            "ApplyTaxAfterDiscount": False,
+        }
+        number = self._doc_number(entity, body, existing)
+        if number is None:
+            doc.pop("DocNumber", None)
+        else:
+            doc["DocNumber"] = number
+        if entity == "Invoice":
+            doc["DueDate"] = _date(body.get("DueDate", doc["TxnDate"]), "DueDate").isoformat()
+            doc["Balance"] = totals.total
+            doc.setdefault("AllowOnlineCreditCardPayment", False)
+            doc.setdefault("AllowOnlineACHPayment", False)
+            doc["Deposit"] = ZERO
+        else:
+            doc["RemainingCredit"] = totals.total
+            doc["Balance"] = totals.total
+        doc["LinkedTxn"] = []
+        if existing is not None:
+            applied = self._applied().get((entity, existing["Id"]), ZERO)
+            if totals.total < applied:
+                raise business(
+                    f"The {entity} total {totals.total} is less than the {applied} already "
+                    "applied to it by payments",
+                    "Line",
+                )
+        return doc
+
+    # --- payments -------------------------------------------------------------------------
+
+    def _build_payment(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
+        customer = self._customer(body)
+        total = decimal_of(body.get("TotalAmt"))
+        if total is None:
+            raise required("TotalAmt")
+        if total < 0:
+            raise business("The payment amount cannot be negative", "TotalAmt")
+        today = self.company.clock().date()
+        txn_date = _date(body.get("TxnDate", today.isoformat()), "TxnDate")
+        if existing is not None:
+            self._check_open(existing)
+        self._check_open({"TxnDate": txn_date.isoformat()})
+        deposit_id = _ref(body, "DepositToAccountRef") or UNDEPOSITED_FUNDS
+        account = self.company.get("Account", deposit_id)
+        if account is None:
+            raise not_found("Account", deposit_id)
+        if account["AccountType"] not in ("Bank", "Other Current Asset"):
+            raise business(
+                "A payment can only be deposited to a Bank or Other Current Asset account",
+                "DepositToAccountRef",
+            )
+        method_id = _ref(body, "PaymentMethodRef")
+        if method_id is not None and self.company.get("PaymentMethod", method_id) is None:
+            raise not_found("PaymentMethod", method_id)
+        applied_elsewhere = self._applied(excluding=existing["Id"] if existing else None)
+        lines: list[Doc] = []
+        applied = ZERO
+        for index, line in enumerate(body.get("Line") or []):
+            element = f"Line[{index}]"
+            amount = decimal_of(line.get("Amount"))
+            links = line.get("LinkedTxn") or []
+            if amount is None:
+                raise required(f"{element}.Amount")
+            if not links:
+                raise required(f"{element}.LinkedTxn")
+            link = links[0]
+            txn_type, txn_id = link.get("TxnType"), str(link.get("TxnId", ""))
+            if txn_type not in SALES:
+                raise business(f"A payment cannot be linked to a {txn_type}", element)
+            target = self.company.get(txn_type, txn_id)
+            if target is None:
+                raise not_found(txn_type, txn_id)
+            if target["CustomerRef"]["value"] != customer["Id"]:
+                raise business(
+                    f"{txn_type} {txn_id} belongs to another customer", f"{element}.LinkedTxn"
+                )
+            open_amount = target["TotalAmt"] - applied_elsewhere.get((txn_type, txn_id), ZERO)
+            if amount <= 0 or amount > open_amount:
+                raise business(
+                    f"The amount applied to {txn_type} {txn_id} ({amount}) must be more than "
+                    f"zero and at most its open balance ({open_amount})",
+                    f"{element}.Amount",
+                )
+            applied += amount if txn_type == "Invoice" else -amount
+            lines.append(
+                {"Amount": cents(amount), "LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]}
+            )
+        if applied > total:
+            raise business(
+                f"The amounts applied ({applied}) are more than the payment's total ({total})",
+                "TotalAmt",
+            )
+        if applied < 0:
+            raise business("Credits applied are more than the invoices they pay", "Line")
+        doc: Doc = {
+            **body,
+            "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
+            "TxnDate": txn_date.isoformat(),
+            "TotalAmt": cents(total),
+            "UnappliedAmt": cents(total - applied),
+            "Line": lines,
+            "DepositToAccountRef": {"value": deposit_id, "name": account["Name"]},
+            "ARAccountRef": {"value": RECEIVABLES},
+            "CurrencyRef": {"value": "AUD", "name": "Australian Dollar"},
+            "ProcessPayment": False,
+        }
+        if method_id is not None:
+            doc["PaymentMethodRef"] = {"value": method_id}
+        return doc
+
+    # --- derived amounts ------------------------------------------------------------------
+
+    def _applied(self, excluding: str | None = None) -> dict[tuple[str, str], Decimal]:
+        """What payments apply to each invoice and credit memo."""
+        applied: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        for payment in self.company.all("Payment"):
+            if payment["Id"] == excluding:
+                continue
+            for line in payment["Line"]:
+                link = line["LinkedTxn"][0]
+                applied[(link["TxnType"], link["TxnId"])] += line["Amount"]
+        return applied
+
+    def _unlink(self, entity: str, entity_id: str) -> None:
+        """A voided or deleted invoice or credit memo leaves the payments that paid it with
+        that money unapplied, as QuickBooks does."""
+        if entity not in SALES:
+            return
+        for payment in self.company.all("Payment"):
+            kept = [
+                line
+                for line in payment["Line"]
+                if (line["LinkedTxn"][0]["TxnType"], line["LinkedTxn"][0]["TxnId"])
+                != (entity, entity_id)
+            ]
+            if len(kept) != len(payment["Line"]):
+                payment["Line"] = kept
+                applied = sum(
+                    (
+                        line["Amount"]
+                        if line["LinkedTxn"][0]["TxnType"] == "Invoice"
+                        else -line["Amount"]
+                        for line in kept
+                    ),
+                    ZERO,
+                )
+                payment["UnappliedAmt"] = payment["TotalAmt"] - applied
+                self.company.record("Payment", payment, "Update")
+
+    def _recompute(self, written: Doc | None = None) -> None:
+        """Balances and back-links after a change: a sales transaction whose derived
+        fields moved is updated (new SyncToken, a change for CDC and webhooks), except the
+        one just written, whose SyncToken already moved."""
+        applied = self._applied()
+        links: defaultdict[tuple[str, str], list[Doc]] = defaultdict(list)
+        for payment in self.company.all("Payment"):
+            for line in payment["Line"]:
+                link = line["LinkedTxn"][0]
+                target = (link["TxnType"], link["TxnId"])
+                back = {"TxnId": payment["Id"], "TxnType": "Payment"}
+                if back not in links[target]:
+                    links[target].append(back)
+        owed: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
+        for entity in SALES:
+            for doc in self.company.all(entity):
+                key = (entity, doc["Id"])
+                balance = doc["TotalAmt"] - applied.get(key, ZERO)
+                derived = {"Balance": balance, "LinkedTxn": links.get(key, [])}
+                if entity == "CreditMemo":
+                    derived["RemainingCredit"] = balance
+                if any(doc.get(k) != v for k, v in derived.items()):
+                    doc.update(derived)
+                    if doc is not written:
+                        self.company.record(entity, doc, "Update")
+                sign = 1 if entity == "Invoice" else -1
+                owed[doc["CustomerRef"]["value"]] += sign * balance
+        for customer in self.company.all("Customer"):
+            customer["Balance"] = owed.get(customer["Id"], ZERO)
+            customer["BalanceWithJobs"] = customer["Balance"]

@@ -1,0 +1,137 @@
+"""One QuickBooks company (a realm): its entities by type and Id, the change log that CDC
+and webhooks read, deleted entities' tombstones, its preferences and the `requestid`
+answers it remembers."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from syncsvc.sandbox.quickbooks.chart import company_info, preferences, seed_entities
+
+Doc = dict[str, Any]
+
+# What the API reads and writes, by the name QuickBooks uses in URLs, queries and envelopes.
+WRITABLE = ("Customer", "Item", "Invoice", "Payment", "CreditMemo")
+READ_ONLY = ("Account", "TaxCode", "TaxRate", "PaymentMethod")
+ENTITIES = WRITABLE + READ_ONLY
+# CDC covers every entity but these (FACTS.md section 2).
+NOT_IN_CDC = ("TaxCode", "TaxRate")
+# Webhooks are sent for these.
+NOTIFIED = ("Customer", "Invoice", "Payment", "CreditMemo")
+
+
+def entity_named(name: str) -> str | None:
+    """`invoice`, `Invoice` or `INVOICE` -> `Invoice` (URLs are lower case)."""
+    for entity in (*ENTITIES, "Preferences", "CompanyInfo"):
+        if entity.lower() == name.lower():
+            return entity
+    return None
+
+
+@dataclass
+class Change:
+    entity: str
+    entity_id: str
+    operation: str  # Create, Update, Delete, Void (webhook operations)
+    at: datetime
+
+
+@dataclass
+class Remembered:
+    """A `requestid`'s first answer, given again for the same id."""
+
+    status: int
+    body: Doc
+
+
+@dataclass
+class Company:
+    realm_id: str
+    name: str
+    clock: Callable[[], datetime]
+    entities: dict[str, dict[str, Doc]] = field(default_factory=dict)
+    deleted: dict[str, dict[str, Doc]] = field(default_factory=dict)
+    next_ids: dict[str, int] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    requests: dict[str, Remembered] = field(default_factory=dict)
+    prefs: Doc = field(default_factory=dict)
+    info: Doc = field(default_factory=dict)
+    # Duplicate DocNumbers are refused (6140) when this is on: QuickBooks' "warn if duplicate
+    # number" preference, which the XSD does not expose.
+    unique_doc_numbers: bool = True
+    next_doc_number: int = 1001
+
+    def __post_init__(self) -> None:
+        now = self.clock()
+        self.entities = {entity: {} for entity in ENTITIES}
+        for entity, seeded in seed_entities(now).items():
+            self.entities[entity] = seeded
+        self.deleted = {entity: {} for entity in ENTITIES}
+        self.next_ids = {
+            entity: 1 + max((int(i) for i in docs), default=0)
+            for entity, docs in self.entities.items()
+        }
+        self.prefs = preferences(now, None)
+        self.info = company_info(self.realm_id, self.name, now)
+
+    # --- ids, reads -----------------------------------------------------------------------
+
+    def new_id(self, entity: str) -> str:
+        value = self.next_ids[entity]
+        self.next_ids[entity] = value + 1
+        return str(value)
+
+    def get(self, entity: str, entity_id: str) -> Doc | None:
+        return self.entities[entity].get(str(entity_id))
+
+    def all(self, entity: str) -> list[Doc]:
+        return list(self.entities[entity].values())
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def record(self, entity: str, doc: Doc, operation: str) -> None:
+        """Stamp `MetaData` and keep the change for CDC and webhooks."""
+        now = self.clock()
+        meta = doc.setdefault("MetaData", {})
+        meta.setdefault("CreateTime", now)
+        meta["LastUpdatedTime"] = now
+        if operation != "Create":
+            doc["SyncToken"] = str(int(doc.get("SyncToken", "0")) + 1)
+        self.changes.append(Change(entity, doc["Id"], operation, now))
+
+    def remove(self, entity: str, entity_id: str) -> Doc:
+        doc = self.entities[entity].pop(entity_id)
+        now = self.clock()
+        tombstone = {
+            "Id": entity_id,
+            "status": "Deleted",
+            "domain": "QBO",
+            "MetaData": {"LastUpdatedTime": now},
+        }
+        self.deleted[entity][entity_id] = tombstone
+        self.changes.append(Change(entity, entity_id, "Delete", now))
+        return {**copy.deepcopy(tombstone), "SyncToken": doc.get("SyncToken", "0")}
+
+    # --- preferences ----------------------------------------------------------------------
+
+    @property
+    def book_close_date(self) -> date | None:
+        value = self.prefs["AccountingInfoPrefs"].get("BookCloseDate")
+        return date.fromisoformat(value) if value else None
+
+    def set_book_close_date(self, value: date | None) -> None:
+        accounting = self.prefs["AccountingInfoPrefs"]
+        if value is None:
+            accounting.pop("BookCloseDate", None)
+        else:
+            accounting["BookCloseDate"] = value.isoformat()
+        self.prefs["SyncToken"] = str(int(self.prefs["SyncToken"]) + 1)
+        self.prefs["MetaData"]["LastUpdatedTime"] = self.clock()
+
+    @property
+    def custom_txn_numbers(self) -> bool:
+        return bool(self.prefs["SalesFormsPrefs"].get("CustomTxnNumbers", True))
