@@ -44,6 +44,12 @@ class QuickBooksSession:
     def company(self) -> Company:
         return self.sandbox.quickbooks.store.companies[self.realm_id]
 
+    def stored(self, entity: str, entity_id: str) -> dict[str, Any]:
+        """The entity as the sandbox holds it (it must exist)."""
+        found = self.company.get(entity, entity_id)
+        assert found is not None, f"no {entity} {entity_id}"
+        return found
+
     async def get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         return await self.http.get(
             f"{self.base}/{path}",
