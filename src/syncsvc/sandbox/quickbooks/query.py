@@ -244,9 +244,24 @@ def _sort_key(doc: Doc, path: str) -> tuple[int, Any]:
     return (0, value)
 
 
+# Fields whose literals are checked before any record is read, so a bad date is refused
+# whether or not anything would match.
+DATE_FIELDS = ("TxnDate", "DueDate", "ShipDate")
+DATETIME_FIELDS = ("MetaData.CreateTime", "MetaData.LastUpdatedTime")
+
+
 def run(query: Query, docs: list[Doc]) -> tuple[list[Doc], int]:
     """The page of matching documents and how many matched in all."""
     conditions = list(query.conditions)
+    for condition in conditions:
+        sample: Any = None
+        if condition.path in DATE_FIELDS:
+            sample = "2000-01-01"
+        elif condition.path in DATETIME_FIELDS:
+            sample = datetime(2000, 1, 1, tzinfo=UTC)
+        if sample is not None:
+            for literal in condition.values:
+                _coerce(sample, literal)
     if query.entity in ACTIVE_BY_DEFAULT and not any(c.path == "Active" for c in conditions):
         conditions.append(Condition("Active", "=", ["true"]))
     found = [doc for doc in docs if all(_matches(doc, c) for c in conditions)]
