@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.sandbox.quickbooks.conftest import QuickBooksSession, sales_line
 
 
@@ -355,3 +357,82 @@ async def test_bad_bodies_are_4xx_faults(qbo: QuickBooksSession) -> None:
         "payment", {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": 1, "TxnDate": "soon"}
     )
     assert fault(dated)["element"] == "TxnDate"
+
+
+SALES_DETAIL = {"ItemRef": {"value": "2"}, "TaxCodeRef": {"value": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "element"),
+    [
+        ("customer", {"DisplayName": ["a"]}, "DisplayName"),
+        ("customer", {"GivenName": {"x": 1}}, "GivenName"),
+        ("customer", {"Id": ["1"], "SyncToken": "0"}, "Id"),
+        ("item", {"Name": "x", "IncomeAccountRef": "6"}, "IncomeAccountRef"),
+        (
+            "item",
+            {"Name": "x", "IncomeAccountRef": {"value": "6"}, "UnitPrice": "abc"},
+            "UnitPrice",
+        ),
+        ("invoice", {"CustomerRef": "1"}, "CustomerRef"),
+        ("invoice", {"CustomerRef": {"value": "1"}, "Line": "x"}, "Line"),
+        (
+            "invoice",
+            {
+                "CustomerRef": {"value": "1"},
+                "Line": [{"DetailType": "SalesItemLineDetail", "SalesItemLineDetail": "x"}],
+            },
+            "Line[0].SalesItemLineDetail",
+        ),
+        (
+            "invoice",
+            {
+                "CustomerRef": {"value": "1"},
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": [1],
+                        "SalesItemLineDetail": SALES_DETAIL,
+                    }
+                ],
+            },
+            "Line[0].Amount",
+        ),
+        (
+            "invoice",
+            {
+                "CustomerRef": {"value": "1"},
+                "DocNumber": ["x"],
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": 5,
+                        "SalesItemLineDetail": SALES_DETAIL,
+                    }
+                ],
+            },
+            "DocNumber",
+        ),
+        (
+            "invoice",
+            {"CustomerRef": {"value": "1"}, "GlobalTaxCalculation": ["x"], "Line": []},
+            "GlobalTaxCalculation",
+        ),
+        ("payment", {"CustomerRef": {"value": "1"}, "TotalAmt": 5, "Line": ["x"]}, "Line"),
+        (
+            "payment",
+            {
+                "CustomerRef": {"value": "1"},
+                "TotalAmt": 5,
+                "Line": [{"Amount": 5, "LinkedTxn": "x"}],
+            },
+            "Line[0].LinkedTxn",
+        ),
+        ("payment", {"CustomerRef": {"value": "1"}, "TotalAmt": "1e400000"}, "TotalAmt"),
+    ],
+)
+async def test_malformed_bodies_are_faults_naming_the_element(
+    qbo: QuickBooksSession, path: str, body: dict[str, Any], element: str
+) -> None:
+    await qbo.customer()
+    assert fault(await qbo.post(path, body))["element"] == element

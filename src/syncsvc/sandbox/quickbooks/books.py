@@ -14,13 +14,17 @@ from typing import Any
 
 from syncsvc.sandbox.quickbooks.chart import RECEIVABLES, UNDEPOSITED_FUNDS
 from syncsvc.sandbox.quickbooks.company import Company
-from syncsvc.sandbox.quickbooks.totals import ZERO, cents, compute
+from syncsvc.sandbox.quickbooks.totals import ZERO, cents, compute, ref_of
 from syncsvc.sandbox.quickbooks.wire import (
     QboFault,
     business,
     decimal_of,
+    invalid,
     not_found,
+    object_of,
+    objects_of,
     required,
+    text_of,
     too_long,
     unsupported,
 )
@@ -50,20 +54,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _ref(doc: Doc, key: str) -> str | None:
-    value = doc.get(key)
-    if isinstance(value, dict) and value.get("value") not in (None, ""):
-        return str(value["value"])
-    return None
-
-
 def _date(value: Any, element: str) -> date:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise QboFault(
-            2010, "Request has invalid or unsupported property", f"Invalid date {value}", element
-        ) from None
+        raise invalid(element, f"Invalid date {value!r}") from None
 
 
 def _stale(entity: str) -> QboFault:
@@ -96,7 +91,7 @@ class Books:
         self._writable(entity)
         body = _clean(body)
         existing = self._current(entity, body)
-        if existing.get("PrivateNote") == "Voided" and entity in (*SALES, "Payment"):
+        if (entity, existing["Id"]) in self.company.voided:
             raise business("This transaction has been voided and cannot be changed")
         if body.get("sparse") in (True, "true"):
             merged = {**copy.deepcopy(existing), **body}
@@ -125,6 +120,7 @@ class Books:
         existing = self._current(entity, _clean(body))
         self._check_open(existing)
         self._unlink(entity, existing["Id"])
+        self.company.voided.add((entity, existing["Id"]))
         existing["PrivateNote"] = "Voided"
         if entity == "Payment":
             existing["TotalAmt"] = ZERO
@@ -151,16 +147,15 @@ class Books:
             raise unsupported(f"Operation Create/Update is not supported for {entity}.")
 
     def _current(self, entity: str, body: Doc) -> Doc:
-        entity_id = body.get("Id")
-        if entity_id in (None, ""):
+        if body.get("Id") in (None, ""):
             raise required("Id")
-        existing = self.company.get(entity, str(entity_id))
+        entity_id = text_of(body["Id"], "Id")
+        existing = self.company.get(entity, entity_id)
         if existing is None:
-            raise not_found(entity, str(entity_id))
-        token = body.get("SyncToken")
-        if token in (None, ""):
+            raise not_found(entity, entity_id)
+        if body.get("SyncToken") in (None, ""):
             raise required("SyncToken")
-        if str(token) != existing["SyncToken"]:
+        if text_of(body["SyncToken"], "SyncToken") != existing["SyncToken"]:
             raise _stale(entity)
         return existing
 
@@ -176,7 +171,7 @@ class Books:
             )
 
     def _customer(self, body: Doc) -> Doc:
-        customer_id = _ref(body, "CustomerRef")
+        customer_id = ref_of(body, "CustomerRef")
         if customer_id is None:
             raise required("CustomerRef")
         customer = self.company.get("Customer", customer_id)
@@ -202,10 +197,11 @@ class Books:
     # --- names ----------------------------------------------------------------------------
 
     def _build_customer(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
-        name = body.get("DisplayName") or " ".join(
-            str(body[k])
-            for k in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
-            if body.get(k)
+        parts = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+        name = (
+            text_of(body["DisplayName"], "DisplayName")
+            if body.get("DisplayName")
+            else " ".join(text_of(body[k], k) for k in parts if body.get(k))
         )
         if not name:
             raise required("DisplayName")
@@ -242,13 +238,13 @@ class Books:
                 )
 
     def _build_item(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
-        name = body.get("Name")
-        if not name:
+        if not body.get("Name"):
             raise required("Name")
+        name = text_of(body["Name"], "Name")
         if len(name) > 100:
             raise too_long("Name", 100, len(name))
         for other in self.company.all("Item"):
-            if other is not existing and other["Name"].lower() == str(name).lower():
+            if other is not existing and other["Name"].lower() == name.lower():
                 raise QboFault(
                     6240,
                     "Duplicate Name Exists Error",
@@ -256,10 +252,10 @@ class Books:
                     "already using this name. Please use a different name.",
                     "Name",
                 )
-        item_type = body.get("Type") or "Service"
-        doc = {**body, "FullyQualifiedName": name, "Type": item_type}
+        item_type = text_of(body.get("Type") or "Service", "Type")
+        doc = {**body, "Name": name, "FullyQualifiedName": name, "Type": item_type}
         if item_type in ("Service", "NonInventory", "Inventory"):
-            account_id = _ref(body, "IncomeAccountRef")
+            account_id = ref_of(body, "IncomeAccountRef")
             if account_id is None:
                 raise required("IncomeAccountRef")
             account = self.company.get("Account", account_id)
@@ -273,7 +269,7 @@ class Books:
         doc.setdefault("Active", True)
         doc.setdefault("Taxable", False)
         doc.setdefault("TrackQtyOnHand", False)
-        doc["UnitPrice"] = decimal_of(body.get("UnitPrice")) or ZERO
+        doc["UnitPrice"] = decimal_of(body.get("UnitPrice"), "UnitPrice") or ZERO
         return doc
 
     # --- sales transactions ---------------------------------------------------------------
@@ -285,7 +281,7 @@ class Books:
             self.company.next_doc_number += 1
         if number is None:
             return None
-        number = str(number)
+        number = text_of(number, "DocNumber")
         if len(number) > 21:
             raise too_long("DocNumber", 21, len(number))
         if self.company.unique_doc_numbers:
@@ -309,13 +305,8 @@ class Books:
         self._check_open({"TxnDate": txn_date.isoformat()})
         calculation = body.get("GlobalTaxCalculation", "TaxExcluded")
         if calculation not in ("TaxExcluded", "TaxInclusive", "NotApplicable"):
-            raise QboFault(
-                2010,
-                "Request has invalid or unsupported property",
-                f"GlobalTaxCalculation {calculation}",
-                "GlobalTaxCalculation",
-            )
-        sent_tax = body.get("TxnTaxDetail") or {}
+            raise invalid("GlobalTaxCalculation", f"GlobalTaxCalculation {calculation!r}")
+        sent_tax = object_of(body.get("TxnTaxDetail"), "TxnTaxDetail")
         if calculation == "NotApplicable" and (sent_tax.get("TaxLine") or sent_tax.get("TotalTax")):
             raise QboFault(
                 6170,
@@ -366,7 +357,7 @@ class Books:
 
     def _build_payment(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
         customer = self._customer(body)
-        total = decimal_of(body.get("TotalAmt"))
+        total = decimal_of(body.get("TotalAmt"), "TotalAmt")
         if total is None:
             raise required("TotalAmt")
         if total < 0:
@@ -376,7 +367,7 @@ class Books:
         if existing is not None:
             self._check_open(existing)
         self._check_open({"TxnDate": txn_date.isoformat()})
-        deposit_id = _ref(body, "DepositToAccountRef") or UNDEPOSITED_FUNDS
+        deposit_id = ref_of(body, "DepositToAccountRef") or UNDEPOSITED_FUNDS
         account = self.company.get("Account", deposit_id)
         if account is None:
             raise not_found("Account", deposit_id)
@@ -385,22 +376,23 @@ class Books:
                 "A payment can only be deposited to a Bank or Other Current Asset account",
                 "DepositToAccountRef",
             )
-        method_id = _ref(body, "PaymentMethodRef")
+        method_id = ref_of(body, "PaymentMethodRef")
         if method_id is not None and self.company.get("PaymentMethod", method_id) is None:
             raise not_found("PaymentMethod", method_id)
         applied_elsewhere = self._applied(excluding=existing["Id"] if existing else None)
         lines: list[Doc] = []
         applied = ZERO
-        for index, line in enumerate(body.get("Line") or []):
+        for index, line in enumerate(objects_of(body.get("Line"), "Line")):
             element = f"Line[{index}]"
-            amount = decimal_of(line.get("Amount"))
-            links = line.get("LinkedTxn") or []
+            amount = decimal_of(line.get("Amount"), f"{element}.Amount")
+            links = objects_of(line.get("LinkedTxn"), f"{element}.LinkedTxn")
             if amount is None:
                 raise required(f"{element}.Amount")
             if not links:
                 raise required(f"{element}.LinkedTxn")
             link = links[0]
-            txn_type, txn_id = link.get("TxnType"), str(link.get("TxnId", ""))
+            txn_type = link.get("TxnType")
+            txn_id = text_of(link.get("TxnId", ""), f"{element}.LinkedTxn.TxnId")
             if txn_type not in SALES:
                 raise business(f"A payment cannot be linked to a {txn_type}", element)
             target = self.company.get(txn_type, txn_id)

@@ -58,6 +58,7 @@ class Company:
     next_ids: dict[str, int] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     requests: dict[str, Remembered] = field(default_factory=dict)
+    voided: set[tuple[str, str]] = field(default_factory=set)  # (entity, Id): no more changes
     prefs: Doc = field(default_factory=dict)
     info: Doc = field(default_factory=dict)
     # Duplicate DocNumbers are refused (6140) when this is on: QuickBooks' "warn if duplicate

@@ -11,7 +11,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from syncsvc.sandbox.quickbooks.company import Company
-from syncsvc.sandbox.quickbooks.wire import QboFault, business, decimal_of, not_found, required
+from syncsvc.sandbox.quickbooks.wire import (
+    QboFault,
+    business,
+    decimal_of,
+    not_found,
+    object_of,
+    objects_of,
+    required,
+    text_of,
+)
 
 Doc = dict[str, Any]
 CENT = Decimal("0.01")
@@ -29,11 +38,10 @@ class Totals:
     total: Decimal
 
 
-def _ref(doc: Doc, key: str) -> str | None:
-    value = doc.get(key)
-    if isinstance(value, dict) and value.get("value") not in (None, ""):
-        return str(value["value"])
-    return None
+def ref_of(doc: Doc, key: str, element: str = "") -> str | None:
+    """The Id a `{"value": ...}` reference names, or None when it is absent."""
+    value = object_of(doc.get(key), f"{element}{key}").get("value")
+    return None if value in (None, "") else text_of(value, f"{element}{key}.value")
 
 
 def _rate(company: Company, code_id: str, element: str) -> tuple[str, Decimal]:
@@ -51,9 +59,9 @@ def _rate(company: Company, code_id: str, element: str) -> tuple[str, Decimal]:
 
 
 def _amounts(line: Doc, detail: Doc, element: str) -> tuple[Decimal, Decimal, Decimal]:
-    qty = decimal_of(detail.get("Qty"))
-    price = decimal_of(detail.get("UnitPrice"))
-    amount = decimal_of(line.get("Amount"))
+    qty = decimal_of(detail.get("Qty"), f"{element}.SalesItemLineDetail.Qty")
+    price = decimal_of(detail.get("UnitPrice"), f"{element}.SalesItemLineDetail.UnitPrice")
+    amount = decimal_of(line.get("Amount"), f"{element}.Amount")
     if qty and price is not None and (price or amount is None):
         expected = cents(qty * price)
         if amount is not None and amount != expected:
@@ -73,8 +81,9 @@ def _amounts(line: Doc, detail: Doc, element: str) -> tuple[Decimal, Decimal, De
 
 def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
     """The stored lines, the tax detail and the total for a sales transaction's `Line`."""
-    if not isinstance(raw_lines, list):
+    if raw_lines is None:
         raise required("Line")
+    raw_lines = objects_of(raw_lines, "Line")
     lines: list[Doc] = []
     taxed: defaultdict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     percents: dict[str, Decimal] = {}
@@ -82,8 +91,6 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
     gross_total = ZERO
     for index, line in enumerate(raw_lines):
         element = f"Line[{index}]"
-        if not isinstance(line, dict):
-            raise required(element)
         kind = line.get("DetailType")
         number = len(lines) + 1
         if kind == "SubTotalLineDetail":
@@ -93,9 +100,11 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
                 {
                     "Id": str(number),
                     "LineNum": number,
-                    "Description": line.get("Description", ""),
+                    "Description": text_of(line.get("Description", ""), f"{element}.Description"),
                     "DetailType": "DescriptionOnly",
-                    "DescriptionLineDetail": line.get("DescriptionLineDetail") or {},
+                    "DescriptionLineDetail": object_of(
+                        line.get("DescriptionLineDetail"), f"{element}.DescriptionLineDetail"
+                    ),
                 }
             )
             continue
@@ -106,21 +115,22 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
                 f"Property Name:DetailType specified is unsupported or invalid: {kind}",
                 f"{element}.DetailType",
             )
-        detail = dict(line.get("SalesItemLineDetail") or {})
-        item_id = _ref(detail, "ItemRef")
+        detail = object_of(line.get("SalesItemLineDetail"), f"{element}.SalesItemLineDetail")
+        prefix = f"{element}.SalesItemLineDetail."
+        item_id = ref_of(detail, "ItemRef", prefix)
         if item_id is None:
             raise required(f"{element}.SalesItemLineDetail.ItemRef")
         item = company.get("Item", item_id)
         if item is None or not item.get("Active", True):
             raise not_found("Item", item_id)
         qty, price, amount = _amounts(line, detail, element)
-        code_id = _ref(detail, "TaxCodeRef")
+        code_id = ref_of(detail, "TaxCodeRef", prefix)
         stored_detail: Doc = {
             "ItemRef": {"value": item_id, "name": item["Name"]},
             "Qty": qty,
             "UnitPrice": price,
         }
-        for key in ("ServiceDate", "ClassRef", "ItemAccountRef"):
+        for key in ("ServiceDate", "ClassRef"):
             if detail.get(key):
                 stored_detail[key] = detail[key]
         stored_detail["ItemAccountRef"] = item["IncomeAccountRef"]
@@ -156,7 +166,7 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
             "SalesItemLineDetail": stored_detail,
         }
         if line.get("Description"):
-            stored["Description"] = line["Description"]
+            stored["Description"] = text_of(line["Description"], f"{element}.Description")
         lines.append(stored)
     if not any(line["DetailType"] == "SalesItemLineDetail" for line in lines):
         raise required("Line")

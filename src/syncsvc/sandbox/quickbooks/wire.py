@@ -37,14 +37,50 @@ def parse_body(raw: bytes) -> Any:
     return json.loads(raw or b"{}", parse_float=Decimal)
 
 
-def decimal_of(value: Any) -> Decimal | None:
+# Amounts past this are refused rather than carried (QuickBooks' own ceiling is lower).
+MAX_AMOUNT = Decimal("1e13")
+
+
+def invalid(element: str, detail: str) -> QboFault:
+    return QboFault(2010, "Request has invalid or unsupported property", detail, element)
+
+
+def decimal_of(value: Any, element: str = "") -> Decimal | None:
     """A JSON number or numeric string as Decimal; None for absent or empty values."""
-    if value is None or value == "" or isinstance(value, bool):
+    if value is None or value == "":
         return None
     try:
-        return Decimal(str(value))
+        if isinstance(value, bool | dict | list):
+            raise InvalidOperation
+        number = Decimal(str(value))
     except InvalidOperation:
-        raise QboFault(2010, "Request has invalid or unsupported property", repr(value)) from None
+        raise invalid(element, f"{element or 'value'} is not a number: {value!r}") from None
+    if not number.is_finite() or abs(number) >= MAX_AMOUNT:
+        raise invalid(element, f"{element or 'value'} is out of range: {value!r}")
+    return number
+
+
+def text_of(value: Any, element: str) -> str:
+    """A string property (numbers are read as their text, as QuickBooks does)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise invalid(element, f"{element} must be a string")
+    return str(value)
+
+
+def object_of(value: Any, element: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid(element, f"{element} must be an object")
+    return value
+
+
+def objects_of(value: Any, element: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise invalid(element, f"{element} must be a list of objects")
+    return value
 
 
 class QboFault(Exception):
