@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,9 +12,8 @@ import pytest
 
 from syncsvc.sandbox.app import Sandbox, SandboxConfig, create_sandbox_app
 from syncsvc.sandbox.quickbooks.company import Company
+from tests.sandbox.conftest import BASIC, START
 
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-BASIC = "Basic " + base64.b64encode(b"sandbox-client:sandbox-secret").decode()
 REDIRECT = "http://app.test/callback"
 SCOPE = "com.intuit.quickbooks.accounting"
 TOKEN_URL = "/quickbooks/oauth/oauth2/v1/tokens/bearer"
@@ -146,3 +143,16 @@ async def qbo() -> AsyncIterator[QuickBooksSession]:
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as http:
         token = await authorize(http)
         yield QuickBooksSession(http, sandbox, token["realmId"], token)
+
+
+__all__ = [
+    "BASIC",
+    "REDIRECT",
+    "SCOPE",
+    "START",
+    "TOKEN_URL",
+    "QuickBooksSession",
+    "authorize",
+    "code_from",
+    "sales_line",
+]

@@ -17,7 +17,14 @@ from syncsvc.sandbox.quickbooks.gate import Gate
 from syncsvc.sandbox.quickbooks.query import parse, run
 from syncsvc.sandbox.quickbooks.store import QuickBooksStore
 from syncsvc.sandbox.quickbooks.traffic import BATCH_ROUTE, QuickBooksTraffic
-from syncsvc.sandbox.quickbooks.wire import QboFault, not_found, parse_body, qbo_time, to_wire
+from syncsvc.sandbox.quickbooks.wire import (
+    QboFault,
+    not_found,
+    parse_body,
+    qbo_time,
+    required,
+    to_wire,
+)
 
 Doc = dict[str, Any]
 MAX_BATCH_ITEMS = 30
@@ -69,12 +76,7 @@ def write(books: Books, entity: str, operation: str, include: str, body: Any) ->
         if body.get("Id") not in (None, "") and operation != "create":
             return books.update(entity, body)
         if operation == "update":
-            raise QboFault(
-                2020,
-                "Required param missing, need to supply the required value for the API",
-                "Required parameter Id is missing in the request",
-                "Id",
-            )
+            raise required("Id")
         return books.create(entity, body)
     raise QboFault(500, "Unsupported Operation", f"Operation {operation} is not supported.")
 

@@ -17,6 +17,7 @@ from syncsvc.sandbox.quickbooks.company import Company, Remembered
 from syncsvc.sandbox.quickbooks.store import QuickBooksStore
 from syncsvc.sandbox.quickbooks.traffic import BATCH_ROUTE, QuickBooksTraffic
 from syncsvc.sandbox.quickbooks.wire import QboFault, fault_response, qbo_time, too_long
+from syncsvc.sandbox.xero.oauth import _bearer
 
 Handler = Callable[[Request, Company], Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -24,11 +25,6 @@ THROTTLE_MESSAGE = "message=ThrottleExceeded; errorCode=003001; statusCode=429"
 THROTTLE_DETAIL = "The request limit was reached. Try again later"
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
-
-
-def _bearer(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token if scheme.lower() == "bearer" else ""
 
 
 class Gate:
@@ -117,7 +113,7 @@ class Gate:
             await self.traffic.hold_answer(route)
         finally:
             self.traffic.release(realm_id)
-        self.traffic.headers(realm_id)
+        self.traffic.headers(realm_id)  # none to send; trims the company's windows
         if self.traffic.lose_answer(route):
             return Response("Bad Gateway", status_code=502, media_type="text/plain")
         return JSONResponse(body, status_code=status, headers=tid)

@@ -8,22 +8,14 @@ import base64
 import html
 import json
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from syncsvc.sandbox.quickbooks.store import SCOPES, App, InvalidGrant, QuickBooksStore
+from syncsvc.sandbox.xero.oauth import _form, _oauth_error, _redirect_with
 
 ACCOUNTING_SCOPES = ("com.intuit.quickbooks.accounting", "com.intuit.quickbooks.payment")
-
-
-def _form(body: bytes) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(body.decode()).items()}
-
-
-def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
 
 def _app_from(request: Request, form: dict[str, str], store: QuickBooksStore) -> App | None:
@@ -37,11 +29,6 @@ def _app_from(request: Request, form: dict[str, str], store: QuickBooksStore) ->
         client_id, _, secret = decoded.partition(":")
         return store.authenticate(client_id, secret)
     return store.authenticate(form.get("client_id"), form.get("client_secret"))
-
-
-def _redirect_with(redirect_uri: str, params: dict[str, str]) -> RedirectResponse:
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(params)}", status_code=302)
 
 
 def build_router(store: QuickBooksStore, auto_consent: Callable[[], bool]) -> APIRouter:

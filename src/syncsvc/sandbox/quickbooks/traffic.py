@@ -21,8 +21,8 @@ class QuickBooksLimits:
     per_minute: int = 500
     concurrent: int = 10
     batch_per_minute: int = 40
-    # The limits page also names 10 a second; off unless asked for, as the brief's engines
-    # pace by the minute.
+    # Intuit's limits page also names 10 a second (the older policy: 10 at once); off unless
+    # switched on, so callers that pace by the minute and by concurrency are not refused.
     per_second: int | None = None
     # QuickBooks has answered 429 in XML even to JSON requests; "json" answers a Fault JSON.
     throttle_format: str = "xml"
