@@ -436,3 +436,54 @@ async def test_malformed_bodies_are_faults_naming_the_element(
 ) -> None:
     await qbo.customer()
     assert fault(await qbo.post(path, body))["element"] == element
+
+
+async def test_the_index_matches_the_books_after_every_kind_of_write(
+    qbo: QuickBooksSession,
+) -> None:
+    first, second = await qbo.customer("First"), await qbo.customer("Second")
+    invoice = await qbo.invoice(first["Id"], "INV-1")
+    other = await qbo.invoice(first["Id"], "INV-2")
+    memo = await qbo.create(
+        "CreditMemo", {"CustomerRef": {"value": first["Id"]}, "Line": [sales_line("1", "10")]}
+    )
+    payment = await qbo.create(
+        "Payment",
+        {
+            "CustomerRef": {"value": first["Id"]},
+            "TotalAmt": 50,
+            "Line": [
+                {"Amount": 30, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]},
+                {"Amount": 31, "LinkedTxn": [{"TxnId": other["Id"], "TxnType": "Invoice"}]},
+                {"Amount": 11, "LinkedTxn": [{"TxnId": memo["Id"], "TxnType": "CreditMemo"}]},
+            ],
+        },
+    )
+    moved = await qbo.post(
+        "invoice",
+        {
+            "Id": other["Id"],
+            "SyncToken": qbo.stored("Invoice", other["Id"])["SyncToken"],
+            "sparse": True,
+            "DocNumber": "INV-2b",
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    await qbo.post(
+        "invoice",
+        {"Id": invoice["Id"], "SyncToken": qbo.stored("Invoice", invoice["Id"])["SyncToken"]},
+        {"operation": "void"},
+    )
+    await qbo.post(
+        "customer", {"Id": second["Id"], "SyncToken": "0", "sparse": True, "DisplayName": "Third"}
+    )
+    rebuilt: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+    for entity, docs in qbo.company.entities.items():
+        for doc in docs.values():
+            for key in qbo.company._keys(entity, doc):
+                rebuilt.setdefault(key, set()).add((entity, doc["Id"]))
+    assert dict(qbo.company.index) == rebuilt
+    assert qbo.stored("Payment", payment["Id"])["UnappliedAmt"] == 30  # 50 - 31 + 11
+    # INV-2b owes 209 - 31; INV-1 is void; the credit memo is used up.
+    assert qbo.stored("Customer", first["Id"])["Balance"] == 178
+    assert (await qbo.post("customer", {"DisplayName": "Second"})).status_code == 200

@@ -7,13 +7,12 @@ sparse updates, void and delete, and the closing-books date (6200). Derived amou
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from syncsvc.sandbox.quickbooks.chart import RECEIVABLES, UNDEPOSITED_FUNDS
-from syncsvc.sandbox.quickbooks.company import Company
+from syncsvc.sandbox.quickbooks.company import Company, Ref
 from syncsvc.sandbox.quickbooks.totals import ZERO, cents, compute, ref_of
 from syncsvc.sandbox.quickbooks.wire import (
     QboFault,
@@ -82,9 +81,9 @@ class Books:
         doc = self._build(entity, _clean(body), None)
         doc["Id"] = self.company.new_id(entity)
         doc["SyncToken"] = "0"
-        self.company.entities[entity][doc["Id"]] = doc
+        self.company.put(entity, doc)
         self.company.record(entity, doc, "Create")
-        self._recompute(doc)
+        self._recompute(self._touched(entity, doc), doc)
         return doc
 
     def update(self, entity: str, body: Doc) -> Doc:
@@ -99,9 +98,10 @@ class Books:
             merged = {k: v for k, v in existing.items() if k in READ_ONLY} | body
         doc = self._build(entity, merged, existing)
         doc.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData")})
-        self.company.entities[entity][doc["Id"]] = doc
+        touched = self._touched(entity, existing)
+        self.company.put(entity, doc)
         self.company.record(entity, doc, "Update")
-        self._recompute(doc)
+        self._recompute(touched | self._touched(entity, doc), doc, self._owner(existing))
         return doc
 
     def delete(self, entity: str, body: Doc) -> Doc:
@@ -109,9 +109,10 @@ class Books:
             raise unsupported(f"Operation Delete is not supported for {entity}.")
         existing = self._current(entity, _clean(body))
         self._check_open(existing)
+        touched = self._touched(entity, existing)
         self._unlink(entity, existing["Id"])
         tombstone = self.company.remove(entity, existing["Id"])
-        self._recompute()
+        self._recompute(touched, None, self._owner(existing))
         return tombstone
 
     def void(self, entity: str, body: Doc) -> Doc:
@@ -119,6 +120,7 @@ class Books:
             raise unsupported(f"Operation Void is not supported for {entity}.")
         existing = self._current(entity, _clean(body))
         self._check_open(existing)
+        touched = self._touched(entity, existing)
         self._unlink(entity, existing["Id"])
         self.company.voided.add((entity, existing["Id"]))
         existing["PrivateNote"] = "Voided"
@@ -135,8 +137,9 @@ class Books:
                     detail.pop("TaxInclusiveAmt", None)
             existing["TxnTaxDetail"] = {"TotalTax": ZERO, "TaxLine": []}
             existing["TotalAmt"] = ZERO
+        self.company.put(entity, existing)
         self.company.record(entity, existing, "Void")
-        self._recompute(existing)
+        self._recompute(touched, existing)
         return existing
 
     # --- shared checks ------------------------------------------------------------------------
@@ -227,15 +230,14 @@ class Books:
 
     def _unique_name(self, name: str, existing: Doc | None) -> None:
         """Customers, vendors and employees share one namespace; the sandbox keeps customers."""
-        for other in self.company.all("Customer"):
-            if other is not existing and other["DisplayName"].lower() == name.lower():
-                raise QboFault(
-                    6240,
-                    "Duplicate Name Exists Error",
-                    "The name supplied already exists. : Another customer, vendor or employee "
-                    "is already using this name. Please use a different name.",
-                    "DisplayName",
-                )
+        if self._taken(("name", "Customer", name.lower()), existing):
+            raise QboFault(
+                6240,
+                "Duplicate Name Exists Error",
+                "The name supplied already exists. : Another customer, vendor or employee "
+                "is already using this name. Please use a different name.",
+                "DisplayName",
+            )
 
     def _build_item(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
         if not body.get("Name"):
@@ -243,15 +245,14 @@ class Books:
         name = text_of(body["Name"], "Name")
         if len(name) > 100:
             raise too_long("Name", 100, len(name))
-        for other in self.company.all("Item"):
-            if other is not existing and other["Name"].lower() == name.lower():
-                raise QboFault(
-                    6240,
-                    "Duplicate Name Exists Error",
-                    "The name supplied already exists. : Another product or service is "
-                    "already using this name. Please use a different name.",
-                    "Name",
-                )
+        if self._taken(("name", "Item", name.lower()), existing):
+            raise QboFault(
+                6240,
+                "Duplicate Name Exists Error",
+                "The name supplied already exists. : Another product or service is "
+                "already using this name. Please use a different name.",
+                "Name",
+            )
         item_type = text_of(body.get("Type") or "Service", "Type")
         doc = {**body, "Name": name, "FullyQualifiedName": name, "Type": item_type}
         if item_type in ("Service", "NonInventory", "Inventory"):
@@ -284,16 +285,14 @@ class Books:
         number = text_of(number, "DocNumber")
         if len(number) > 21:
             raise too_long("DocNumber", 21, len(number))
-        if self.company.unique_doc_numbers:
-            for other in self.company.all(entity):
-                if other is not existing and other.get("DocNumber") == number:
-                    raise QboFault(
-                        6140,
-                        "Duplicate Document Number Error",
-                        "Duplicate Document Number Error : You must specify a different "
-                        f"number. This number has already been used. DocNumber={number}",
-                        "DocNumber",
-                    )
+        if self.company.unique_doc_numbers and self._taken(("doc", entity, number), existing):
+            raise QboFault(
+                6140,
+                "Duplicate Document Number Error",
+                "Duplicate Document Number Error : You must specify a different "
+                f"number. This number has already been used. DocNumber={number}",
+                "DocNumber",
+            )
         return number
 
     def _build_sales(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
@@ -344,7 +343,7 @@ class Books:
             doc["Balance"] = totals.total
         doc["LinkedTxn"] = []
         if existing is not None:
-            applied = self._applied().get((entity, existing["Id"]), ZERO)
+            applied = self._applied_to((entity, existing["Id"]))
             if totals.total < applied:
                 raise business(
                     f"The {entity} total {totals.total} is less than the {applied} already "
@@ -379,7 +378,7 @@ class Books:
         method_id = ref_of(body, "PaymentMethodRef")
         if method_id is not None and self.company.get("PaymentMethod", method_id) is None:
             raise not_found("PaymentMethod", method_id)
-        applied_elsewhere = self._applied(excluding=existing["Id"] if existing else None)
+        this = existing["Id"] if existing else None
         lines: list[Doc] = []
         applied = ZERO
         for index, line in enumerate(objects_of(body.get("Line"), "Line")):
@@ -402,7 +401,7 @@ class Books:
                 raise business(
                     f"{txn_type} {txn_id} belongs to another customer", f"{element}.LinkedTxn"
                 )
-            open_amount = target["TotalAmt"] - applied_elsewhere.get((txn_type, txn_id), ZERO)
+            open_amount = target["TotalAmt"] - self._applied_to((txn_type, txn_id), this)
             if amount <= 0 or amount > open_amount:
                 raise business(
                     f"The amount applied to {txn_type} {txn_id} ({amount}) must be more than "
@@ -438,70 +437,99 @@ class Books:
 
     # --- derived amounts ------------------------------------------------------------------
 
-    def _applied(self, excluding: str | None = None) -> dict[tuple[str, str], Decimal]:
-        """What payments apply to each invoice and credit memo."""
-        applied: defaultdict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-        for payment in self.company.all("Payment"):
-            if payment["Id"] == excluding:
+    def _taken(self, key: tuple[str, ...], existing: Doc | None) -> bool:
+        """Whether another record holds this name or number."""
+        mine = {(key[1], existing["Id"])} if existing is not None else set()
+        return bool(self.company.indexed(key) - mine)
+
+    @staticmethod
+    def _touched(entity: str, doc: Doc) -> set[Ref]:
+        """The sales documents whose balance a write of `doc` can move."""
+        if entity in SALES:
+            return {(entity, doc["Id"])}
+        if entity == "Payment":
+            return {
+                (line["LinkedTxn"][0]["TxnType"], line["LinkedTxn"][0]["TxnId"])
+                for line in doc["Line"]
+            }
+        return set()
+
+    @staticmethod
+    def _owner(doc: Doc) -> str | None:
+        ref = doc.get("CustomerRef")
+        return str(ref["value"]) if isinstance(ref, dict) else None
+
+    def _applied_to(self, target: Ref, excluding: str | None = None) -> Decimal:
+        """What payments (but `excluding`) apply to one invoice or credit memo."""
+        total = ZERO
+        for _, payment_id in self.company.indexed(("link", *target)):
+            if payment_id == excluding:
                 continue
-            for line in payment["Line"]:
-                link = line["LinkedTxn"][0]
-                applied[(link["TxnType"], link["TxnId"])] += line["Amount"]
-        return applied
+            for line in self.company.entities["Payment"][payment_id]["Line"]:
+                if (line["LinkedTxn"][0]["TxnType"], line["LinkedTxn"][0]["TxnId"]) == target:
+                    total += line["Amount"]
+        return total
 
     def _unlink(self, entity: str, entity_id: str) -> None:
         """A voided or deleted invoice or credit memo leaves the payments that paid it with
         that money unapplied, as QuickBooks does."""
-        if entity not in SALES:
-            return
-        for payment in self.company.all("Payment"):
-            kept = [
+        for _, payment_id in sorted(self.company.indexed(("link", entity, entity_id))):
+            payment = self.company.entities["Payment"][payment_id]
+            payment["Line"] = [
                 line
                 for line in payment["Line"]
                 if (line["LinkedTxn"][0]["TxnType"], line["LinkedTxn"][0]["TxnId"])
                 != (entity, entity_id)
             ]
-            if len(kept) != len(payment["Line"]):
-                payment["Line"] = kept
-                applied = sum(
-                    (
-                        line["Amount"]
-                        if line["LinkedTxn"][0]["TxnType"] == "Invoice"
-                        else -line["Amount"]
-                        for line in kept
-                    ),
-                    ZERO,
-                )
-                payment["UnappliedAmt"] = payment["TotalAmt"] - applied
-                self.company.record("Payment", payment, "Update")
+            applied = sum(
+                (
+                    line["Amount"]
+                    if line["LinkedTxn"][0]["TxnType"] == "Invoice"
+                    else -line["Amount"]
+                    for line in payment["Line"]
+                ),
+                ZERO,
+            )
+            payment["UnappliedAmt"] = payment["TotalAmt"] - applied
+            self.company.put("Payment", payment)
+            self.company.record("Payment", payment, "Update")
 
-    def _recompute(self, written: Doc | None = None) -> None:
-        """Balances and back-links after a change: a sales transaction whose derived
-        fields moved is updated (new SyncToken, a change for CDC and webhooks), except the
-        one just written, whose SyncToken already moved."""
-        applied = self._applied()
-        links: defaultdict[tuple[str, str], list[Doc]] = defaultdict(list)
-        for payment in self.company.all("Payment"):
-            for line in payment["Line"]:
-                link = line["LinkedTxn"][0]
-                target = (link["TxnType"], link["TxnId"])
-                back = {"TxnId": payment["Id"], "TxnType": "Payment"}
-                if back not in links[target]:
-                    links[target].append(back)
-        owed: defaultdict[str, Decimal] = defaultdict(lambda: ZERO)
-        for entity in SALES:
-            for doc in self.company.all(entity):
-                key = (entity, doc["Id"])
-                balance = doc["TotalAmt"] - applied.get(key, ZERO)
-                derived = {"Balance": balance, "LinkedTxn": links.get(key, [])}
-                if entity == "CreditMemo":
-                    derived["RemainingCredit"] = balance
-                if any(doc.get(k) != v for k, v in derived.items()):
-                    doc.update(derived)
-                    if doc is not written:
-                        self.company.record(entity, doc, "Update")
+    def _recompute(
+        self, targets: set[Ref], written: Doc | None, also_owner: str | None = None
+    ) -> None:
+        """Balances and back-links of the sales documents a change touched, and their
+        customers' balances: a document whose derived fields moved is updated (new
+        SyncToken, a change for CDC and webhooks), except the one just written, whose
+        SyncToken already moved."""
+        owners = {also_owner} if also_owner else set()
+        if written is not None and self._owner(written):
+            owners.add(str(self._owner(written)))
+        for entity, entity_id in sorted(targets):
+            doc = self.company.get(entity, entity_id)
+            if doc is None:
+                continue
+            owners.add(doc["CustomerRef"]["value"])
+            payments = sorted(
+                self.company.indexed(("link", entity, entity_id)), key=lambda r: int(r[1])
+            )
+            balance = doc["TotalAmt"] - self._applied_to((entity, entity_id))
+            derived: Doc = {
+                "Balance": balance,
+                "LinkedTxn": [{"TxnId": p, "TxnType": "Payment"} for _, p in payments],
+            }
+            if entity == "CreditMemo":
+                derived["RemainingCredit"] = balance
+            if any(doc.get(k) != v for k, v in derived.items()):
+                doc.update(derived)
+                if doc is not written:
+                    self.company.record(entity, doc, "Update")
+        for owner in owners:
+            customer = self.company.get("Customer", owner)
+            if customer is None:
+                continue
+            owed = ZERO
+            for entity, entity_id in self.company.indexed(("customer", owner)):
                 sign = 1 if entity == "Invoice" else -1
-                owed[doc["CustomerRef"]["value"]] += sign * balance
-        for customer in self.company.all("Customer"):
-            customer["Balance"] = owed.get(customer["Id"], ZERO)
-            customer["BalanceWithJobs"] = customer["Balance"]
+                owed += sign * self.company.entities[entity][entity_id]["Balance"]
+            customer["Balance"] = owed
+            customer["BalanceWithJobs"] = owed

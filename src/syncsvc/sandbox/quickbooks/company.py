@@ -5,6 +5,7 @@ answers it remembers."""
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,6 +14,8 @@ from typing import Any
 from syncsvc.sandbox.quickbooks.chart import company_info, preferences, seed_entities
 
 Doc = dict[str, Any]
+Key = tuple[str, ...]  # an index entry: ("name", entity, name), ("link", type, Id), ...
+Ref = tuple[str, str]  # (entity, Id)
 
 # What the API reads and writes, by the name QuickBooks uses in URLs, queries and envelopes.
 WRITABLE = ("Customer", "Item", "Invoice", "Payment", "CreditMemo")
@@ -65,12 +68,18 @@ class Company:
     # number" preference, which the XSD does not expose.
     unique_doc_numbers: bool = True
     next_doc_number: int = 1001
+    # What the rules look up on every write, kept beside the entities so no write scans the
+    # whole company: names, DocNumbers, each customer's sales documents, each document's
+    # payments. `put` and `remove` keep it.
+    index: defaultdict[Key, set[Ref]] = field(default_factory=lambda: defaultdict(set))
+    index_keys: dict[Ref, set[Key]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         now = self.clock()
         self.entities = {entity: {} for entity in ENTITIES}
         for entity, seeded in seed_entities(now).items():
-            self.entities[entity] = seeded
+            for doc in seeded.values():
+                self.put(entity, doc)
         self.deleted = {entity: {} for entity in ENTITIES}
         self.next_ids = {
             entity: 1 + max((int(i) for i in docs), default=0)
@@ -92,7 +101,43 @@ class Company:
     def all(self, entity: str) -> list[Doc]:
         return list(self.entities[entity].values())
 
+    def indexed(self, key: Key) -> set[Ref]:
+        return self.index.get(key, set())
+
     # --- writes ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _keys(entity: str, doc: Doc) -> set[Key]:
+        keys: set[Key] = set()
+        if entity == "Customer":
+            keys.add(("name", entity, str(doc["DisplayName"]).lower()))
+        elif entity == "Item":
+            keys.add(("name", entity, str(doc["Name"]).lower()))
+        elif entity in ("Invoice", "CreditMemo"):
+            keys.add(("customer", doc["CustomerRef"]["value"]))
+            if doc.get("DocNumber"):
+                keys.add(("doc", entity, doc["DocNumber"]))
+        elif entity == "Payment":
+            for line in doc["Line"]:
+                link = line["LinkedTxn"][0]
+                keys.add(("link", link["TxnType"], link["TxnId"]))
+        return keys
+
+    def _unindex(self, ref: Ref) -> None:
+        for key in self.index_keys.pop(ref, set()):
+            self.index[key].discard(ref)
+            if not self.index[key]:
+                del self.index[key]
+
+    def put(self, entity: str, doc: Doc) -> None:
+        """Keep `doc` (new, replaced, or changed in place) and its index entries."""
+        ref = (entity, doc["Id"])
+        self.entities[entity][doc["Id"]] = doc
+        self._unindex(ref)
+        keys = self._keys(entity, doc)
+        self.index_keys[ref] = keys
+        for key in keys:
+            self.index[key].add(ref)
 
     def record(self, entity: str, doc: Doc, operation: str) -> None:
         """Stamp `MetaData` and keep the change for CDC and webhooks."""
@@ -106,6 +151,7 @@ class Company:
 
     def remove(self, entity: str, entity_id: str) -> Doc:
         doc = self.entities[entity].pop(entity_id)
+        self._unindex((entity, entity_id))
         now = self.clock()
         tombstone = {
             "Id": entity_id,
