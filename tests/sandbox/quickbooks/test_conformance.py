@@ -126,6 +126,8 @@ async def test_lists_settings_queries_and_faults_conform(qbo: QuickBooksSession)
         "TaxRate",
         "PaymentMethod",
         "Item",
+        "Vendor",
+        "Employee",
         "Preferences",
         "CompanyInfo",
     ):

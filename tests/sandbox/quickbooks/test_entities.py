@@ -130,6 +130,15 @@ async def test_names_are_unique_across_customers(qbo: QuickBooksSession) -> None
     assert error["Message"] == "Duplicate Name Exists Error"
 
 
+async def test_customers_share_one_name_namespace_with_vendors_and_employees(
+    qbo: QuickBooksSession,
+) -> None:
+    vendor = (await qbo.query("select * from Vendor")).json()["QueryResponse"]["Vendor"][0]
+    employee = (await qbo.query("select * from Employee")).json()["QueryResponse"]["Employee"][0]
+    for name in (vendor["DisplayName"], employee["DisplayName"]):
+        assert fault(await qbo.post("customer", {"DisplayName": name}))["code"] == "6240"
+
+
 async def test_an_inactive_customer_frees_its_name(qbo: QuickBooksSession) -> None:
     customer = await qbo.customer("Harbour Cafe")
     answer = await qbo.post(

@@ -201,3 +201,35 @@ async def test_cdc_looks_back_30_days_at_most(qbo: QuickBooksSession) -> None:
     assert taxes.status_code == 400
     missing = await qbo.get("cdc", {"entities": "Invoice"})
     assert missing.json()["Fault"]["Error"][0]["code"] == "2020"
+
+
+async def test_a_later_batch_item_cannot_see_what_an_earlier_one_created(
+    qbo: QuickBooksSession,
+) -> None:
+    next_id = str(qbo.company.next_ids["Customer"])
+    answer = await qbo.post(
+        "batch",
+        {
+            "BatchItemRequest": [
+                {"bId": "c", "operation": "create", "Customer": {"DisplayName": "New Ltd"}},
+                {
+                    "bId": "i",
+                    "operation": "create",
+                    "Invoice": {"CustomerRef": {"value": next_id}, "Line": [sales_line("1", "5")]},
+                },
+                {"bId": "q", "Query": "select * from Customer"},
+            ]
+        },
+    )
+    items = {item["bId"]: item for item in answer.json()["BatchItemResponse"]}
+    assert items["c"]["Customer"]["Id"] == next_id
+    assert items["i"]["Fault"]["Error"][0]["code"] == "610"
+    assert items["q"]["QueryResponse"] == {}
+    assert (await qbo.invoice(next_id))["CustomerRef"]["value"] == next_id
+
+
+async def test_batch_ids_are_10_characters_with_a_requestid(qbo: QuickBooksSession) -> None:
+    body = {"BatchItemRequest": [{"bId": "b" * 11, "Customer": {"DisplayName": "Long"}}]}
+    answer = await qbo.post("batch", body, {"requestid": "r-1"})
+    assert answer.json()["BatchItemResponse"][0]["Fault"]["Error"][0]["code"] == "2050"
+    assert (await qbo.post("batch", body)).json()["BatchItemResponse"][0]["Customer"]

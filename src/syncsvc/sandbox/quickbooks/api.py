@@ -24,6 +24,7 @@ from syncsvc.sandbox.quickbooks.wire import (
     qbo_time,
     required,
     to_wire,
+    too_long,
 )
 
 Doc = dict[str, Any]
@@ -132,16 +133,25 @@ def build_router(store: QuickBooksStore, traffic: QuickBooksTraffic) -> APIRoute
                     "BatchItemRequest",
                 )
             books = Books(company)
-            answers = [_batch_item(books, company, item) for item in items]
+            # With a requestid, each bId may be 10 characters at most (FACTS.md section 4).
+            bid_limit = 10 if "requestid" in req.query_params else None
+            try:
+                answers = [_batch_item(books, company, item, bid_limit) for item in items]
+            finally:
+                company.unseen.clear()
             return 200, {"BatchItemResponse": answers, "time": qbo_time(store.clock())}
 
         return await gate.serve(request, realm_id, BATCH_ROUTE, handle)
 
-    def _batch_item(books: Books, company: Company, item: Any) -> Doc:
+    def _batch_item(books: Books, company: Company, item: Any, bid_limit: int | None) -> Doc:
+        """One item, answered alone. Items run in order, but what an earlier item created
+        stays invisible to the later ones, as in QuickBooks' batches."""
         if not isinstance(item, dict):
             return {"Fault": _bad_body("A BatchItemRequest must be an object").fault()}
         answer: Doc = {"bId": str(item.get("bId", ""))}
         try:
+            if bid_limit is not None and len(answer["bId"]) > bid_limit:
+                raise too_long("bId", bid_limit, len(answer["bId"]))
             if not answer["bId"]:
                 raise QboFault(
                     2020,
@@ -163,6 +173,8 @@ def build_router(store: QuickBooksStore, traffic: QuickBooksTraffic) -> APIRoute
                 )
             doc = write(books, entity, operation, "", item[names[0]])
             answer[entity] = to_wire(doc)
+            if operation == "create":
+                company.unseen.add((entity, doc["Id"]))
         except QboFault as fault:
             answer["Fault"] = fault.fault()
         return answer

@@ -230,7 +230,7 @@ class Books:
 
     def _unique_name(self, name: str, existing: Doc | None) -> None:
         """Customers, vendors and employees share one namespace; the sandbox keeps customers."""
-        if self._taken(("name", "Customer", name.lower()), existing):
+        if self._taken(("name", "names", name.lower()), "Customer", existing):
             raise QboFault(
                 6240,
                 "Duplicate Name Exists Error",
@@ -245,7 +245,7 @@ class Books:
         name = text_of(body["Name"], "Name")
         if len(name) > 100:
             raise too_long("Name", 100, len(name))
-        if self._taken(("name", "Item", name.lower()), existing):
+        if self._taken(("name", "Item", name.lower()), "Item", existing):
             raise QboFault(
                 6240,
                 "Duplicate Name Exists Error",
@@ -285,7 +285,9 @@ class Books:
         number = text_of(number, "DocNumber")
         if len(number) > 21:
             raise too_long("DocNumber", 21, len(number))
-        if self.company.unique_doc_numbers and self._taken(("doc", entity, number), existing):
+        if self.company.unique_doc_numbers and self._taken(
+            ("doc", entity, number), entity, existing
+        ):
             raise QboFault(
                 6140,
                 "Duplicate Document Number Error",
@@ -437,9 +439,9 @@ class Books:
 
     # --- derived amounts ------------------------------------------------------------------
 
-    def _taken(self, key: tuple[str, ...], existing: Doc | None) -> bool:
-        """Whether another record holds this name or number."""
-        mine = {(key[1], existing["Id"])} if existing is not None else set()
+    def _taken(self, key: tuple[str, ...], entity: str, existing: Doc | None) -> bool:
+        """Whether a record other than `existing` (an `entity`) holds this name or number."""
+        mine = {(entity, existing["Id"])} if existing is not None else set()
         return bool(self.company.indexed(key) - mine)
 
     @staticmethod

@@ -160,6 +160,35 @@ def seed_entities(now: datetime) -> dict[str, dict[str, Doc]]:
         "TaxCode": codes,
         "PaymentMethod": methods,
         "Item": items,
+        # In the name namespace customers share (6240): a supplier and the owner.
+        "Vendor": {
+            "1": {
+                "Id": "1",
+                "SyncToken": "0",
+                "DisplayName": "Reece Plumbing Supplies",
+                "CompanyName": "Reece Plumbing Supplies",
+                "PrintOnCheckName": "Reece",
+                "Active": True,
+                "Balance": Decimal("0"),
+                "domain": "QBO",
+                "sparse": False,
+                "MetaData": _meta(now),
+            }
+        },
+        "Employee": {
+            "1": {
+                "Id": "1",
+                "SyncToken": "0",
+                "DisplayName": "Sam Harbour",
+                "GivenName": "Sam",
+                "FamilyName": "Harbour",
+                "PrintOnCheckName": "Sam Harbour",
+                "Active": True,
+                "domain": "QBO",
+                "sparse": False,
+                "MetaData": _meta(now),
+            }
+        },
     }
 
 

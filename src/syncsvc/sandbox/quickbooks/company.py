@@ -19,7 +19,10 @@ Ref = tuple[str, str]  # (entity, Id)
 
 # What the API reads and writes, by the name QuickBooks uses in URLs, queries and envelopes.
 WRITABLE = ("Customer", "Item", "Invoice", "Payment", "CreditMemo")
-READ_ONLY = ("Account", "TaxCode", "TaxRate", "PaymentMethod")
+# Vendors and employees are read only here: they are in the sandbox for the one name
+# namespace they share with customers (6240).
+READ_ONLY = ("Account", "TaxCode", "TaxRate", "PaymentMethod", "Vendor", "Employee")
+NAMED = ("Customer", "Vendor", "Employee")
 ENTITIES = WRITABLE + READ_ONLY
 # CDC covers every entity but these (FACTS.md section 2).
 NOT_IN_CDC = ("TaxCode", "TaxRate")
@@ -73,6 +76,8 @@ class Company:
     # payments. `put` and `remove` keep it.
     index: defaultdict[Key, set[Ref]] = field(default_factory=lambda: defaultdict(set))
     index_keys: dict[Ref, set[Key]] = field(default_factory=dict)
+    # Created by earlier items of the batch being run: a later item cannot see them.
+    unseen: set[Ref] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         now = self.clock()
@@ -96,10 +101,15 @@ class Company:
         return str(value)
 
     def get(self, entity: str, entity_id: str) -> Doc | None:
+        if (entity, str(entity_id)) in self.unseen:
+            return None
         return self.entities[entity].get(str(entity_id))
 
     def all(self, entity: str) -> list[Doc]:
-        return list(self.entities[entity].values())
+        docs = self.entities[entity].values()
+        if self.unseen:
+            return [doc for doc in docs if (entity, doc["Id"]) not in self.unseen]
+        return list(docs)
 
     def indexed(self, key: Key) -> set[Ref]:
         return self.index.get(key, set())
@@ -109,8 +119,8 @@ class Company:
     @staticmethod
     def _keys(entity: str, doc: Doc) -> set[Key]:
         keys: set[Key] = set()
-        if entity == "Customer":
-            keys.add(("name", entity, str(doc["DisplayName"]).lower()))
+        if entity in NAMED:
+            keys.add(("name", "names", str(doc["DisplayName"]).lower()))
         elif entity == "Item":
             keys.add(("name", entity, str(doc["Name"]).lower()))
         elif entity in ("Invoice", "CreditMemo"):

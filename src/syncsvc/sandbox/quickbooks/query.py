@@ -17,7 +17,16 @@ Doc = dict[str, Any]
 MAX_RESULTS = 1000
 DEFAULT_RESULTS = 100
 # Lists answer only active records unless the query says otherwise.
-ACTIVE_BY_DEFAULT = ("Customer", "Item", "Account", "PaymentMethod", "TaxCode", "TaxRate")
+ACTIVE_BY_DEFAULT = (
+    "Customer",
+    "Item",
+    "Account",
+    "PaymentMethod",
+    "TaxCode",
+    "TaxRate",
+    "Vendor",
+    "Employee",
+)
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<number>-?\d+(?:\.\d+)?)"
