@@ -92,11 +92,9 @@ class Books:
         existing = self._current(entity, body)
         if (entity, existing["Id"]) in self.company.voided:
             raise business("This transaction has been voided and cannot be changed")
-        if body.get("sparse") in (True, "true"):
-            merged = {**copy.deepcopy(existing), **body}
-        else:
-            merged = {k: v for k, v in existing.items() if k in READ_ONLY} | body
-        doc = self._build(entity, merged, existing)
+        # Sparse: what the body omits stays; full: what it omits is cleared.
+        sparse = body.get("sparse") in (True, "true")
+        doc = self._build(entity, {**copy.deepcopy(existing), **body} if sparse else body, existing)
         doc.update({k: existing[k] for k in ("Id", "SyncToken", "MetaData")})
         touched = self._touched(entity, existing)
         self.company.put(entity, doc)
