@@ -174,3 +174,32 @@ async def test_second_session_uses_sandbox_host_too(qbo: QuickBooksSession) -> N
     assert answer.status_code == 200
     assert answer.json()["CompanyInfo"]["Country"] == "AU"
     assert (await authorize(qbo.http, "s2"))["realmId"] == qbo.realm_id
+
+
+async def test_the_api_needs_the_accounting_scope(qbo: QuickBooksSession) -> None:
+    redirect = await qbo.http.get(
+        "/quickbooks/appcenter/connect/oauth2",
+        params={
+            "client_id": "sandbox-client",
+            "response_type": "code",
+            "scope": "openid email",
+            "redirect_uri": REDIRECT,
+            "state": "s",
+        },
+    )
+    callback = code_from(redirect.headers["location"])
+    assert "realmId" not in callback  # only the Accounting and Payments scopes name one
+    token = await qbo.http.post(
+        TOKEN_URL,
+        data={
+            "grant_type": "authorization_code",
+            "code": callback["code"],
+            "redirect_uri": REDIRECT,
+        },
+        headers={"Authorization": BASIC},
+    )
+    answer = await qbo.http.get(
+        f"{qbo.base}/preferences",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+    assert answer.status_code == 403

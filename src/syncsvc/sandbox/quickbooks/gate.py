@@ -72,7 +72,7 @@ class Gate:
             )
             return self._tag(fault_response(fault, now), tid)
         company = self.store.companies.get(realm_id)
-        if company is None or grant.realm_id != realm_id:
+        if company is None or grant.realm_id != realm_id or not grant.accounting:
             fault = QboFault(
                 3100,
                 "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",

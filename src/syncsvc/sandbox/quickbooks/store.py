@@ -50,7 +50,11 @@ class Grant:
 
     client_id: str
     realm_id: str
-    scope: str
+    scope: str  # space-separated, as consented
+
+    @property
+    def accounting(self) -> bool:
+        return "com.intuit.quickbooks.accounting" in self.scope.split()
     revoked: bool = False
 
 
@@ -60,7 +64,6 @@ class AuthCode:
     redirect_uri: str
     expires_at: datetime
     used: bool = False
-    issued: list[str] = field(default_factory=list)  # refresh tokens it led to
 
 
 @dataclass
