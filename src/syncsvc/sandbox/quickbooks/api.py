@@ -19,6 +19,7 @@ from syncsvc.sandbox.quickbooks.store import QuickBooksStore
 from syncsvc.sandbox.quickbooks.traffic import BATCH_ROUTE, QuickBooksTraffic
 from syncsvc.sandbox.quickbooks.wire import (
     QboFault,
+    invalid,
     not_found,
     parse_body,
     qbo_time,
@@ -35,15 +36,13 @@ QUERYABLE = (*ENTITIES, "Preferences", "CompanyInfo")
 
 
 def _bad_body(detail: str) -> QboFault:
-    return QboFault(2010, "Request has invalid or unsupported property", detail)
+    return invalid("", detail)
 
 
 def _entity(name: str) -> str:
     entity = entity_named(name)
     if entity is None or entity in ("Preferences", "CompanyInfo"):
-        raise QboFault(
-            2010, "Request has invalid or unsupported property", f"Unsupported entity {name}"
-        )
+        raise invalid("", f"Unsupported entity {name}")
     return entity
 
 
@@ -96,12 +95,7 @@ def build_router(store: QuickBooksStore, traffic: QuickBooksTraffic) -> APIRoute
             if req.method == "POST":
                 statement = (await req.body()).decode()
             if not statement:
-                raise QboFault(
-                    2020,
-                    "Required param missing, need to supply the required value for the API",
-                    "Required parameter query is missing",
-                    "query",
-                )
+                raise required("query")
             return 200, {
                 "QueryResponse": query_response(company, statement),
                 "time": qbo_time(store.clock()),
@@ -118,12 +112,7 @@ def build_router(store: QuickBooksStore, traffic: QuickBooksTraffic) -> APIRoute
                 raise _bad_body("The request body is not JSON") from None
             items = body.get("BatchItemRequest") if isinstance(body, dict) else None
             if not isinstance(items, list) or not items:
-                raise QboFault(
-                    2020,
-                    "Required param missing, need to supply the required value for the API",
-                    "BatchItemRequest is missing",
-                    "BatchItemRequest",
-                )
+                raise required("BatchItemRequest")
             if len(items) > MAX_BATCH_ITEMS:
                 raise QboFault(
                     6000,
@@ -153,12 +142,7 @@ def build_router(store: QuickBooksStore, traffic: QuickBooksTraffic) -> APIRoute
             if bid_limit is not None and len(answer["bId"]) > bid_limit:
                 raise too_long("bId", bid_limit, len(answer["bId"]))
             if not answer["bId"]:
-                raise QboFault(
-                    2020,
-                    "Required param missing, need to supply the required value for the API",
-                    "bId is missing",
-                    "bId",
-                )
+                raise required("bId")
             if "Query" in item:
                 answer["QueryResponse"] = query_response(company, str(item["Query"]))
                 return answer
@@ -185,12 +169,7 @@ def build_router(store: QuickBooksStore, traffic: QuickBooksTraffic) -> APIRoute
             names = [n for n in req.query_params.get("entities", "").split(",") if n.strip()]
             since_text = req.query_params.get("changedSince", "")
             if not names or not since_text:
-                raise QboFault(
-                    2020,
-                    "Required param missing, need to supply the required value for the API",
-                    "entities and changedSince are required",
-                    "entities" if not names else "changedSince",
-                )
+                raise required("entities" if not names else "changedSince")
             try:
                 since = datetime.fromisoformat(since_text.replace("Z", "+00:00"))
             except ValueError:

@@ -55,6 +55,7 @@ class Grant:
     @property
     def accounting(self) -> bool:
         return "com.intuit.quickbooks.accounting" in self.scope.split()
+
     revoked: bool = False
 
 
