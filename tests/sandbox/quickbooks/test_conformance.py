@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from syncsvc.sandbox.quickbooks.schema import load
 from tests.sandbox.quickbooks.conftest import QuickBooksSession, sales_line
-from tests.sandbox.quickbooks.xsd import assert_entity, assert_response, problems
+from tests.sandbox.quickbooks.xsd import assert_entity, assert_response, problems, schema
 
 
 async def sent(qbo: QuickBooksSession, entity: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -19,6 +20,11 @@ async def sent(qbo: QuickBooksSession, entity: str, body: dict[str, Any]) -> dic
     assert_response(answer.json())
     created: dict[str, Any] = answer.json()[entity]
     return created
+
+
+def test_the_sandboxs_table_is_the_xsds() -> None:
+    """`schema.json` is current: regenerate with `python -m syncsvc.sandbox.quickbooks.schema`."""
+    assert load().table() == schema().table()
 
 
 def test_the_checker_finds_strays() -> None:
@@ -177,3 +183,27 @@ async def test_what_python_quickbooks_sends_conforms() -> None:
     invoice.Line.append(line)
     assert_entity("Customer", json.loads(customer.to_json()))
     assert_entity("Invoice", json.loads(invoice.to_json()))
+
+
+async def test_unknown_properties_and_enum_values_are_refused(qbo: QuickBooksSession) -> None:
+    typo = await qbo.post("customer", {"DisplayName": "Cafe", "DisplayNmae": "Cafe"})
+    assert typo.status_code == 400
+    error = typo.json()["Fault"]["Error"][0]
+    assert (error["code"], error["element"]) == ("2010", "DisplayNmae")
+    customer = await qbo.customer()
+    wrong = await qbo.post(
+        "invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "GlobalTaxCalculation": "TaxIncluded",
+            "Line": [sales_line("1", "5")],
+        },
+    )
+    assert wrong.json()["Fault"]["Error"][0]["element"] == "GlobalTaxCalculation"
+    nested = await qbo.post(
+        "invoice",
+        {"CustomerRef": {"value": customer["Id"], "id": "1"}, "Line": [sales_line("1", "5")]},
+    )
+    assert nested.json()["Fault"]["Error"][0]["element"] == "CustomerRef.id"
+    batch = await qbo.post("batch", {"BatchItemRequest": [{"bId": "1", "Customer": {"Name": "x"}}]})
+    assert batch.json()["BatchItemResponse"][0]["Fault"]["Error"][0]["element"] == "Name"

@@ -427,7 +427,7 @@ SALES_DETAIL = {"ItemRef": {"value": "2"}, "TaxCodeRef": {"value": "1"}}
             {"CustomerRef": {"value": "1"}, "GlobalTaxCalculation": ["x"], "Line": []},
             "GlobalTaxCalculation",
         ),
-        ("payment", {"CustomerRef": {"value": "1"}, "TotalAmt": 5, "Line": ["x"]}, "Line"),
+        ("payment", {"CustomerRef": {"value": "1"}, "TotalAmt": 5, "Line": ["x"]}, "Line[0]"),
         (
             "payment",
             {

@@ -13,6 +13,7 @@ from typing import Any
 
 from syncsvc.sandbox.quickbooks.chart import RECEIVABLES, UNDEPOSITED_FUNDS
 from syncsvc.sandbox.quickbooks.company import Company, Ref
+from syncsvc.sandbox.quickbooks.schema import load
 from syncsvc.sandbox.quickbooks.totals import ZERO, cents, compute, ref_of
 from syncsvc.sandbox.quickbooks.wire import (
     QboFault,
@@ -60,6 +61,18 @@ def _date(value: Any, element: str) -> date:
         raise invalid(element, f"Invalid date {value!r}") from None
 
 
+def _known_properties(entity: str, body: Doc) -> None:
+    """2010 for a property QuickBooks does not have, or a value outside its enumeration,
+    as Intuit's XSDs define them: never kept silently."""
+    schema = load()
+    found = schema.problems(body, schema.elements[entity])
+    if found:
+        element, _, reason = found[0].partition(": ")
+        raise invalid(
+            element, f"Property Name:{element} specified is unsupported or invalid ({reason})"
+        )
+
+
 def _stale(entity: str) -> QboFault:
     return QboFault(
         5010,
@@ -78,6 +91,7 @@ class Books:
 
     def create(self, entity: str, body: Doc) -> Doc:
         self._writable(entity)
+        _known_properties(entity, body)
         doc = self._build(entity, _clean(body), None)
         doc["Id"] = self.company.new_id(entity)
         doc["SyncToken"] = "0"
@@ -88,6 +102,7 @@ class Books:
 
     def update(self, entity: str, body: Doc) -> Doc:
         self._writable(entity)
+        _known_properties(entity, body)
         body = _clean(body)
         existing = self._current(entity, body)
         if (entity, existing["Id"]) in self.company.voided:
