@@ -29,6 +29,7 @@ from syncsvc.config import (
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import FrozenClock
 from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox
+from virtual_time import LatentTransport, VirtualTime  # bench/ is first on sys.path
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SERVICE = "http://syncsvc.bench"
@@ -88,22 +89,36 @@ class Bench:
 
 @asynccontextmanager
 async def bench(
-    database_url: str | None = None, wrap_sandbox: Callable[[FastAPI], Any] | None = None
+    database_url: str | None = None,
+    wrap_sandbox: Callable[[FastAPI], Any] | None = None,
+    *,
+    latency: float | None = None,
 ) -> AsyncIterator[Bench]:
-    """`wrap_sandbox`: wraps the sandbox's ASGI app (to measure it, say)."""
+    """`wrap_sandbox`: wraps the sandbox's ASGI app (to measure it, say). `latency`: each
+    call takes this many emulated seconds, and many connections' waits overlap (virtual
+    time); None: waits pass at once, one after another (enough for one connection)."""
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory)
         sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
         sandbox_app = FastAPI()
         sandbox_app.include_router(sandbox.xero.router)
         served = wrap_sandbox(sandbox_app) if wrap_sandbox else sandbox_app
-        transport = httpx.ASGITransport(app=served)
+        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=served)
         url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
         clock = FrozenClock(START)
 
-        async def sleep(seconds: float) -> None:  # waits for the call budget: emulated time
+        def advance(seconds: float) -> None:
             clock.advance(seconds=seconds)
             sandbox.config.clock.advance(seconds)
+
+        async def sleep(seconds: float) -> None:  # waits for the call budget: emulated time
+            advance(seconds)
+
+        virtual = None
+        if latency is not None:
+            virtual = VirtualTime(clock, advance)
+            sleep = virtual.sleep
+            transport = LatentTransport(transport, virtual, latency)
 
         settings = Settings(
             runtime=RuntimeSettings(
@@ -127,6 +142,10 @@ async def bench(
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=service_transport, base_url=SERVICE) as service,
-            httpx.AsyncClient(transport=transport, base_url=SANDBOX) as browser,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=served), base_url=SANDBOX
+            ) as browser,
         ):
+            if virtual is not None:
+                virtual.watch(app.state.syncsvc.engine)
             yield Bench(app, service, browser, sandbox, clock, served, url)

@@ -11,7 +11,13 @@ Prints, per phase:
     in-process and is measured around each of its calls) and invoices per CPU second.
 Phase 1 has the sandbox's limits on, phase 2 off (a second tenant, its own invoices).
 
+With `--tenants T`, many connections at once instead: one tenant's push alone, then T
+tenants' together (each with `--invoices-per-tenant` invoices), each call taking `--latency`
+emulated seconds, the waits of all connections overlapping on a virtual clock. Prints both
+emulated times and their ratio (goal: within 2x), 429s, and duplicates in the sandbox.
+
     python bench/push.py [--invoices 10000] [--customers 2000] [--database-url URL]
+    python bench/push.py --tenants 50 --invoices-per-tenant 200 [--latency 0.3]
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import asyncio
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +36,7 @@ import httpx
 from fastapi import FastAPI
 
 from harness import Bench, bench  # bench/ is the script's directory, first on sys.path
-from syncsvc.push.worker import PushWorker
+from syncsvc.push.worker import DEFAULT_CONCURRENCY, PushWorker
 
 Scope = MutableMapping[str, Any]
 ASGI = Callable[
@@ -190,10 +197,80 @@ async def main(invoices: int, customers: int, database_url: str | None) -> None:
             print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
 
 
+def duplicates(b: Bench) -> int:
+    """Documents the sandbox holds more than once under one number, in any organisation."""
+    extra = 0
+    for organisation in b.sandbox.xero.store.organisations.values():
+        numbers = Counter(
+            str(document.get("InvoiceNumber"))
+            for document in organisation.documents.invoices.values()
+            if document.get("Status") != "DELETED"
+        )
+        extra += sum(count - 1 for count in numbers.values() if count > 1)
+    return extra
+
+
+async def many_tenants(
+    tenants: int, invoices: int, latency: float, concurrency: int, database_url: str | None
+) -> None:
+    async with bench(database_url, latency=latency) as b:
+        kind = b.database_url.split(":")[0]
+        customers = max(1, invoices // 5)
+        print(
+            f"# push, many tenants: {tenants} tenants x {invoices:,} invoices "
+            f"({customers} customers each), {latency} s per call, "
+            f"{concurrency} connections at once, {kind}"
+        )
+        state = b.app.state.syncsvc
+        worker = PushWorker(state.sessions, state.providers, state.clock, concurrency=concurrency)
+
+        async def push(label: str, count: int) -> float:
+            store = b.sandbox.xero.store
+            for t in range(count):
+                # Each tenant's own organisation, with its own call budget, as in life.
+                organisation = store.add_organisation(f"{label} {t} Ltd")
+                store.consent_organisations[:] = [organisation.tenant_id]
+                headers = await b.connect(f"{label} {t}")
+                await ingest(b, headers, f"{label}{t}", invoices, customers)
+            before = await b.stats()
+            started, wall = b.clock(), time.perf_counter()
+            while await worker.run_once():
+                pass
+            minutes = (b.clock() - started).total_seconds() / 60
+            after = await b.stats()
+            print(
+                f"{label:<6} {count:>3} tenant(s): {minutes:6.2f} emulated minutes, "
+                f"{after['requests'] - before['requests']:>5} calls, "
+                f"{after['throttled'] - before['throttled']} 429s, "
+                f"wall {time.perf_counter() - wall:.1f} s"
+            )
+            return minutes
+
+        alone = await push("alone", 1)
+        together = await push("many", tenants)
+        print(f"together / alone           {together / alone:.2f}x (goal: within 2x)")
+        print(f"duplicates in the sandbox  {duplicates(b)}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--customers", type=int, default=2_000)
+    parser.add_argument("--tenants", type=int, default=None)
+    parser.add_argument("--invoices-per-tenant", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.3, help="emulated seconds per call")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url))
+    if arguments.tenants:
+        asyncio.run(
+            many_tenants(
+                arguments.tenants,
+                arguments.invoices_per_tenant,
+                arguments.latency,
+                arguments.concurrency,
+                arguments.database_url,
+            )
+        )
+    else:
+        asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url))

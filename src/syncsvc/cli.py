@@ -82,6 +82,11 @@ def _sandbox(args: argparse.Namespace) -> int:
         f"(client sandbox-client / sandbox-secret); control at /xero/_control",
         flush=True,
     )
+    print(
+        f"sandbox: QuickBooks Online at http://{args.host}:{args.port}/quickbooks "
+        f"(client sandbox-client / sandbox-secret); control at /quickbooks/_control",
+        flush=True,
+    )
     uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_config=None)
     return 0
 

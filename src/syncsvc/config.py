@@ -90,7 +90,7 @@ class WorkerSettings(BaseSettings):
     worker_id: str | None = None
     push_interval_seconds: float = 30.0
     # Connections one process pushes at once, each within its own call budget.
-    worker_concurrency: int = 4
+    worker_concurrency: int = Field(default=64, ge=1, le=1000)
     poll_interval_seconds: float = 300.0
     delivery_interval_seconds: float = 5.0
     token_refresh_interval_seconds: float = 3600.0

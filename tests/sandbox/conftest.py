@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import uvicorn
 
 from syncsvc.sandbox.app import Sandbox, SandboxConfig, build_sandbox, create_sandbox_app
 from syncsvc.sandbox.xero.store import pkce_challenge
@@ -109,6 +114,35 @@ async def xero() -> AsyncIterator[XeroSession]:
         token = await authorize(http)
         tenant_id = next(iter(sandbox.xero.store.organisations))
         yield XeroSession(http, sandbox, tenant_id, token)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served_sandbox() -> Iterator[tuple[str, Any]]:
+    """The whole sandbox served by uvicorn on a loopback port in a thread, for the providers'
+    own SDKs (which make blocking HTTP calls): its base URL and the app."""
+    app = create_sandbox_app(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the sandbox did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 __all__ = ["API", "BASIC", "START", "XeroSession", "authorize", "build_sandbox"]

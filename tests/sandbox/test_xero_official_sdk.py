@@ -4,48 +4,16 @@ reads contacts, invoices and payments there: the sandbox speaks Xero's wire form
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from syncsvc.sandbox.app import SandboxConfig, create_sandbox_app
-from tests.sandbox.conftest import START, authorize
+from tests.sandbox.conftest import authorize
 
 sdk = pytest.importorskip("xero_python", reason="xero-python is in the test extra")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def served_sandbox() -> Iterator[tuple[str, Any]]:
-    app = create_sandbox_app(SandboxConfig(auto_consent=True, clock_scale=0, start=START))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_official_sdk_creates_and_reads_documents(served_sandbox: tuple[str, Any]) -> None:

@@ -56,7 +56,10 @@ from syncsvc.push.repository import PushRepository
 from syncsvc.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
-DEFAULT_CONCURRENCY = 4
+# Connections pushed at once: each spends its time waiting on its package, not the CPU, and
+# holds no database connection while it waits (bench/push.py --tenants: 50 tenants at 64
+# finish in 1.3x the time of one).
+DEFAULT_CONCURRENCY = 64
 
 
 class Stop(Exception):
