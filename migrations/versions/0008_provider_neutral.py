@@ -1,6 +1,6 @@
 """Provider-neutral names and what every package needs kept: pull resources named by record
 kind, pulled statuses in the service's five states, an organisation's details as a document,
-why a record failed, what is kept of a document seen.
+why a record failed, what is kept of a document seen, which package a report was run against.
 
 Revision ID: 0008
 Revises: 0007
@@ -54,6 +54,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("details", JSON, nullable=True))
     with op.batch_alter_table("sync_records") as batch:
         batch.add_column(sa.Column("last_error_reason", sa.String(30), nullable=True))
+    with op.batch_alter_table("reconciliations") as batch:
+        batch.add_column(sa.Column("provider", sa.String(20), nullable=True))
     with op.batch_alter_table("connections") as batch:
         batch.add_column(sa.Column("organisation_details", JSON, nullable=True))
     connections = sa.table(
@@ -99,6 +101,8 @@ def downgrade() -> None:
         batch.drop_column("organisation_details")
     with op.batch_alter_table("sync_records") as batch:
         batch.drop_column("last_error_reason")
+    with op.batch_alter_table("reconciliations") as batch:
+        batch.drop_column("provider")
     with op.batch_alter_table("pulled_documents") as batch:
         batch.drop_column("details")
     back = {

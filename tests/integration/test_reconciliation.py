@@ -120,6 +120,18 @@ async def test_the_report_classifies_each_invoice(link: Linked) -> None:
         "lines": ([], ["Adjustment (1 x 32.62)"]),  # the line Xero's user added
         "contact": (contacts["C-1001"], contacts["C-2"]),
     }
+    # What a bookkeeper reads each row by, and what to do about it.
+    three = rows["INV-3"]
+    assert (three["customer"], three["date"], three["host_total"], three["provider_total"]) == (
+        "Harbour Cafe",
+        "2026-11-20",
+        "267.38",
+        "300.00",
+    )
+    assert rows["INV-1"]["what_to_do"] is None
+    assert all(rows[n]["what_to_do"] for n in ("INV-2", "INV-3", "INV-4", "INV-5"))
+    dates = [(row["date"], row["number"]) for row in report["rows"]]
+    assert dates == sorted(dates)  # the same order every run
     assert rows["INV-4"]["payments_missing_in_host"][0]["amount"] == "100.00"
     assert rows["INV-5"]["payments_missing_in_provider"] == [
         {"payment_id": "pay-5", "amount": "50.00", "date": "2026-11-21"}
@@ -139,8 +151,11 @@ async def test_fix_repairs_what_it_can_and_says_why_not_for_the_rest(link: Linke
     fixed = await reconcile(link, tenant, fix=True)
     rows = by_number(fixed)
     assert fixed["summary"]["unfixable"] == 1
-    for number in ("INV-2", "INV-3", "INV-4", "INV-5"):
+    for number in ("INV-2", "INV-3", "INV-5"):
         assert rows[number]["fix"]["result"] == "fixed", rows[number]
+    # Xero's payment on INV-4 was told to the host: not fixed until the host records it.
+    assert rows["INV-4"]["fix"]["result"] == "sent to the host"
+    assert rows["INV-4"]["fix"]["what_to_do"] == "record them in the host"
     assert rows["INV-6"]["fix"]["result"] == "not fixed"
     assert "lock date" in rows["INV-6"]["fix"]["reason"]
     assert "locked period" in rows["INV-6"]["fix"]["what_to_do"]
@@ -161,6 +176,25 @@ async def test_fix_repairs_what_it_can_and_says_why_not_for_the_rest(link: Linke
     assert rows["INV-6"]["outcome"] == "different"
     # Xero's payment on INV-4 is now known to the host (the event), still not a host record.
     assert rows["INV-4"]["outcome"] == "payments_differ"
+
+
+async def test_an_invoice_voided_in_the_package_is_left_alone_by_the_fix(link: Linked) -> None:
+    tenant, _ = await scenario(link)
+    await link.browser.post("/xero/_control/invoices/INV-1/void")
+    [voided] = [d for d in books(link).invoices.values() if d["InvoiceNumber"] == "INV-1"]
+    before = dict(voided)
+    fixed = by_number(await reconcile(link, tenant, fix=True))["INV-1"]
+    assert fixed["outcome"] == "different"
+    assert fixed["differences"][0] == {
+        "field": "status",
+        "host": "approved",
+        "provider": "void",
+        "xero": "void",
+    }
+    assert fixed["fix"]["result"] == "left alone"
+    assert "void it in the host" in fixed["fix"]["what_to_do"]
+    assert voided == before  # nothing was written to it
+    assert voided["Status"] == "VOIDED"
 
 
 async def test_a_range_backwards_is_refused(link: Linked) -> None:
@@ -219,7 +253,7 @@ async def test_the_payments_report_matches_each_side_and_moves_the_missing_acros
     assert {r["outcome"]: r["fix"]["result"] for r in fixed["rows"] if r.get("fix")} == {
         "matched": "fixed",  # linked: the host's pay-7 is the payment keyed into Xero
         "missing_in_provider": "fixed",
-        "missing_in_host": "fixed",
+        "missing_in_host": "sent to the host",  # told, not fixed: the host must record it
     }
     twin_read = (await link.service.get("/v1/payments/pay-7", headers=h)).json()
     assert twin_read["sync"]["state"] == "synced"

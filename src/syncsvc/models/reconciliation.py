@@ -27,5 +27,7 @@ class Reconciliation(Base):
     rows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
     calls: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # The package it was run against (a tenant may reconnect to another one later).
+    provider: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]

@@ -1,35 +1,50 @@
 """`syncsvc reconcile`: a reconciliation from the command line, with its progress as it reads
-Xero and the summary as a table."""
+the accounting package, and the report as a bookkeeper reads it: a row per invoice (or
+payment) that differs, with the customer, date, currency, both totals and what to do, and a
+totals row; or the whole report as JSON or CSV. Exit status: 0 when the two sides agree, 1
+when differences remain, 2 for a usage mistake, 3 when the reconciliation could not run."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import uuid
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from syncsvc.app import create_app
 from syncsvc.config import Settings
 from syncsvc.db import transaction
 from syncsvc.models import Reconciliation, Tenant
 from syncsvc.reconciliation.runner import run_reconciliation
+from syncsvc.reconciliation.sheets import as_csv, package_name
 
 BAR = 30
 
 
+AGREE, DIFFER, USAGE, FAILED = 0, 1, 2, 3
+Output = Literal["table", "json", "csv"]
+
+
 async def reconcile(
-    tenant: str, date_from: date, date_to: date, fix: bool, kind: str = "invoices"
+    tenant: str,
+    date_from: date,
+    date_to: date,
+    fix: bool,
+    kind: str = "invoices",
+    output: Output = "table",
 ) -> int:
     try:
         tenant_id = uuid.UUID(tenant)
     except ValueError:
         print(f"--tenant: {tenant!r} is not a tenant id", file=sys.stderr)
-        return 2
+        return USAGE
     if date_to < date_from:
         print("--to must not be before --from", file=sys.stderr)
-        return 2
+        return USAGE
     settings = Settings.from_env()
     settings = replace(
         settings, worker=settings.worker.model_copy(update={"worker_enabled": False})
@@ -40,7 +55,7 @@ async def reconcile(
         async with transaction(state.sessions) as session:
             if await session.get(Tenant, tenant_id) is None:
                 print(f"--tenant: no tenant {tenant_id}", file=sys.stderr)
-                return 2
+                return USAGE
             job = Reconciliation(
                 id=uuid.uuid4(),
                 tenant_id=tenant_id,
@@ -68,8 +83,9 @@ async def reconcile(
         async with state.sessions() as session:
             done = await session.get(Reconciliation, job_id)
             assert done is not None
-            print(file=sys.stderr)
-            return _report(done)
+            package = await package_name(session, state.providers, tenant_id)
+        print(file=sys.stderr)
+        return _report(done, package, output)
 
 
 def _progress(progress: dict[str, Any]) -> None:
@@ -81,22 +97,150 @@ def _progress(progress: dict[str, Any]) -> None:
     print(f"\r[{bar}] {tail}", end="", file=sys.stderr, flush=True)
 
 
-def _report(job: Reconciliation) -> int:
+def _report(job: Reconciliation, package: str, output: Output) -> int:
     if job.status != "done" or job.summary is None:
         print(f"reconciliation failed: {job.error}", file=sys.stderr)
-        return 1
-    print(f"Reconciliation {job.id}: {job.kind} dated {job.date_from} to {job.date_to}")
-    width = max(len(key) for key in job.summary)
-    for key, count in job.summary.items():
-        print(f"  {key:<{width}}  {count:>7,}")
-    for row in job.rows or []:
-        if row["outcome"] in ("ok", "matched"):
-            continue
-        fix = row.get("fix") or {}
-        note = f"  -> {fix['result']}" if fix else ""
-        if fix.get("result") == "not fixed":
-            note += f": {fix.get('reason')} ({fix.get('what_to_do')})"
-        name = row.get("number") or row.get("payment_id") or row.get("provider_payment_id")
-        print(f"  {name!s:<20} {row['outcome']:<16}{note}")
-    print(f"Details: GET /v1/reconciliations/{job.id} (or ?format=csv)")
-    return 0
+        return FAILED
+    rows = job.rows or []
+    if output == "json":
+        print(json.dumps(_document(job), indent=2, default=str))
+    elif output == "csv":
+        print(as_csv(job, package), end="")
+    elif job.kind == "payments":
+        print(_payments_table(job, rows, package))
+    else:
+        print(_invoices_table(job, rows, package))
+    return DIFFER if any(_still_differs(row) for row in rows) else AGREE
+
+
+def _still_differs(row: dict[str, Any]) -> bool:
+    if row["outcome"] in ("ok", "matched"):
+        return False
+    return (row.get("fix") or {}).get("result") != "fixed"
+
+
+def _document(job: Reconciliation) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "kind": job.kind,
+        "from": job.date_from.isoformat(),
+        "to": job.date_to.isoformat(),
+        "fix": job.fix,
+        "provider": job.provider,
+        "summary": job.summary,
+        "rows": job.rows,
+    }
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def _advice(row: dict[str, Any]) -> str:
+    fix = row.get("fix") or {}
+    if fix:
+        said = fix.get("result", "")
+        why = fix.get("reason")
+        todo = fix.get("what_to_do")
+        return "; ".join(part for part in (said, why, todo) if part)
+    return str(row.get("what_to_do") or "")
+
+
+def _money(value: Any) -> str:
+    return "" if value is None else f"{Decimal(str(value)):,.2f}"
+
+
+def _invoices_table(job: Reconciliation, rows: list[dict[str, Any]], package: str) -> str:
+    differing = [r for r in rows if r["outcome"] != "ok"]
+    host_total = sum((Decimal(r["host_total"]) for r in rows if r.get("host_total")), Decimal(0))
+    package_total = sum(
+        (Decimal(r["provider_total"]) for r in rows if r.get("provider_total")), Decimal(0)
+    )
+    lines = [
+        f"Invoices issued {job.date_from} to {job.date_to}: the host against {package}"
+        + (" (with --fix)" if job.fix else ""),
+        "",
+    ]
+    table = [
+        [
+            str(r["number"]),
+            str(r.get("customer") or ""),
+            str(r.get("date") or ""),
+            str(r.get("currency") or ""),
+            _money(r.get("host_total")),
+            _money(r.get("provider_total")),
+            str(r["outcome"]),
+            _advice(r),
+        ]
+        for r in differing
+    ]
+    table.append(
+        [
+            f"Total ({len(rows)} invoices)",
+            "",
+            "",
+            "",
+            _money(host_total),
+            _money(package_total),
+            f"{len(differing)} differ",
+            "",
+        ]
+    )
+    headers = [
+        "Invoice",
+        "Customer",
+        "Date",
+        "Currency",
+        "Host total",
+        f"{package} total",
+        "Outcome",
+        "What to do",
+    ]
+    lines += _table(headers, table, right={4, 5})
+    lines += ["", _counts(job), f"Details: GET /v1/reconciliations/{job.id} (?format=csv)"]
+    return "\n".join(lines)
+
+
+def _payments_table(job: Reconciliation, rows: list[dict[str, Any]], package: str) -> str:
+    differing = [r for r in rows if r["outcome"] != "matched"]
+    lines = [
+        f"Payments dated {job.date_from} to {job.date_to}: the host against {package}"
+        + (" (with --fix)" if job.fix else ""),
+        "",
+    ]
+    table = [
+        [
+            str(r.get("payment_id") or r.get("provider_payment_id") or ""),
+            str(r.get("invoice_id") or ""),
+            str(r.get("date") or ""),
+            _money(r.get("amount")),
+            str(r["outcome"]),
+            _advice(r),
+        ]
+        for r in differing
+    ]
+    total = sum((Decimal(str(r["amount"])) for r in differing), Decimal(0))
+    table.append(
+        [f"Total ({len(rows)} payments)", "", "", _money(total), f"{len(differing)} differ", ""]
+    )
+    lines += _table(["Payment", "Invoice", "Date", "Amount", "Outcome", "What to do"], table, {3})
+    lines += ["", _counts(job), f"Details: GET /v1/reconciliations/{job.id} (?format=csv)"]
+    return "\n".join(lines)
+
+
+def _counts(job: Reconciliation) -> str:
+    return ", ".join(
+        f"{key.replace('_', ' ')}: {count:,}"
+        for key, count in (job.summary or {}).items()
+        if key != "missing_in_xero"
+    )

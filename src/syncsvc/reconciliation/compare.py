@@ -33,6 +33,10 @@ class HostInvoice:
     contact_id: str | None  # the package's contact its customer is linked to
     # (description, quantity, unit price) as pushed line by line; None: pushed as summaries
     lines: tuple[tuple[str, Decimal, Decimal], ...] | None = None
+    # What a bookkeeper reads the row by.
+    customer: str | None = None
+    issue_date: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,44 @@ class Row:
     payments_missing_in_provider: list[dict[str, Any]] = field(default_factory=list)
     payments_missing_in_host: list[dict[str, Any]] = field(default_factory=list)
     fix: dict[str, Any] | None = None
+    customer: str | None = None
+    date: str | None = None
+    currency: str | None = None
+    host_total: Decimal | None = None
+    provider_total: Decimal | None = None
+    provider_state: str | None = None
+
+    @property
+    def what_to_do(self) -> str | None:
+        """What a person does about the row, before any fix (None: nothing, it agrees)."""
+        if self.outcome == "missing":
+            return "not in the package: --fix pushes it again"
+        if self.provider_state in ("void", "gone") and self.outcome == "different":
+            return "voided in the package: void it in the host too, or enter it again there"
+        if self.outcome == "different":
+            return (
+                "--fix pushes the host's version again; or correct the host if the package is right"
+            )
+        if self.outcome == "payments_differ":
+            steps = []
+            if self.payments_missing_in_provider:
+                steps.append("--fix pushes the host's payments the package lacks")
+            if self.payments_missing_in_host:
+                steps.append("record the package's payments in the host (--fix sends them to it)")
+            return "; ".join(steps)
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "host_id": self.host_id,
             "number": self.number,
+            "customer": self.customer,
+            "date": self.date,
+            "currency": self.currency,
+            "host_total": None if self.host_total is None else str(self.host_total),
+            "provider_total": None if self.provider_total is None else str(self.provider_total),
             "outcome": self.outcome,
+            "what_to_do": self.what_to_do,
             "provider_id": self.provider_id,
             "differences": [
                 {**d, "xero": d["provider"]} for d in self.differences
@@ -84,11 +120,25 @@ def compare_invoice(
 ) -> Row:
     """`pushed_payment_ids`: every payment this service pushed (a payment on the invoice in
     the package that is not among them was made there)."""
+    facts: dict[str, Any] = {
+        "customer": host.customer,
+        "date": host.issue_date,
+        "currency": host.currency,
+        "host_total": None if host.total is None else _money(host.total),
+    }
     if remote is None:
         if host.status == "void":
-            return Row(host.host_id, host.number, "ok")  # void, and the package never had it
-        return Row(host.host_id, host.number, "missing")
-    row = Row(host.host_id, host.number, "ok", provider_id=remote.link.id)
+            return Row(host.host_id, host.number, "ok", **facts)  # void, and never there
+        return Row(host.host_id, host.number, "missing", **facts)
+    row = Row(
+        host.host_id,
+        host.number,
+        "ok",
+        provider_id=remote.link.id,
+        provider_total=None if remote.total is None else _money(remote.total),
+        provider_state=remote.state.value,
+        **facts,
+    )
     if remote.state not in EXPECTED_STATE.get(host.status, set()):
         row.differences.append(
             {"field": "status", "host": host.status, "provider": remote.state.value}
@@ -166,6 +216,11 @@ def _line_differences(
     return [{"field": "lines", "host": shown(only_host), "provider": shown(only_provider)}]
 
 
+def ordered(rows: list[Row]) -> list[Row]:
+    """The order a bookkeeper reads them in, the same every run: by date, then number."""
+    return sorted(rows, key=lambda r: (r.date or "", r.number, r.host_id))
+
+
 def summary(rows: list[Row]) -> dict[str, int]:
     counts = {"invoices": len(rows), "ok": 0, "missing": 0, "different": 0, "payments_differ": 0}
     for row in rows:
@@ -234,6 +289,7 @@ def compare_payments(
             )
         if found is None:
             row["outcome"] = "missing_in_provider"
+            row["what_to_do"] = "not in the package: --fix pushes it"
         else:
             row["matched_by"] = row["matched_by"] or "entered_on_both_sides"
             used.add(found.payment_id)
@@ -250,6 +306,7 @@ def compare_payments(
                 "date": entered.date,
                 "provider_payment_id": entered.payment_id,
                 "outcome": "missing_in_host",
+                "what_to_do": "record it in the host (--fix sends it to the host)",
             }
         )
     return rows

@@ -62,6 +62,9 @@ class ReconciliationOut(BaseModel):
     fix: bool
     summary: dict[str, int] | None = Field(description="Counts by outcome (first).")
     progress: dict[str, Any]
+    provider: str | None = Field(
+        default=None, description="The accounting package it was run against (`xero`, ...)."
+    )
     calls: int = Field(description="Calls made to the accounting package to read it.")
     error: str | None
     created_at: datetime
@@ -83,6 +86,7 @@ def _out(job: Reconciliation) -> ReconciliationOut:
         fix=job.fix,
         summary=job.summary,
         progress=job.progress,
+        provider=job.provider,
         calls=job.calls,
         error=job.error,
         created_at=job.created_at,

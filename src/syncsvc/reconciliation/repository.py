@@ -125,6 +125,9 @@ class ReconciliationRepository:
                         )
                         for line in r.payload.get("lines") or []
                     ),
+                    customer=str(customer.payload.get("name")) if customer is not None else None,
+                    issue_date=str(r.payload.get("issue_date")),
+                    currency=r.payload.get("currency"),
                 )
             )
         return hosts, payments, pushed
@@ -189,7 +192,7 @@ async def set_progress(session: AsyncSession, job_id: uuid.UUID, progress: dict[
     )
 
 
-async def finish(session: AsyncSession, job_id: uuid.UUID, values: dict[str, Any]) -> None:
+async def update_report(session: AsyncSession, job_id: uuid.UUID, values: dict[str, Any]) -> None:
     await session.execute(
         update(Reconciliation).where(Reconciliation.id == job_id).values(**values)
     )

@@ -32,15 +32,16 @@ from syncsvc.reconciliation.compare import (
     Row,
     compare_invoice,
     compare_payments,
+    ordered,
     payments_summary,
     provider_payment,
     summary,
 )
 from syncsvc.reconciliation.repository import (
     ReconciliationRepository,
-    finish,
     host_payment,
     set_progress,
+    update_report,
 )
 from syncsvc.settings.service import SettingsService
 
@@ -80,7 +81,11 @@ class Run:
             await set_progress(session, self.job_id, progress)
 
     async def books(self) -> tuple[Books, str]:
+        """The books to read, and the package's name as people know it; the report says
+        which package it was run against."""
         active = await self.hub.tokens.active(self.tenant_id)
+        async with transaction(self.sessions) as session:
+            await update_report(session, self.job_id, {"provider": active.provider})
         return self.hub.books(active), self.hub.adapter(active.provider).facts.display_name
 
 
@@ -144,7 +149,7 @@ async def _invoices(run: Run) -> tuple[list[Row], int]:
             by_id[str(remote.link.id)] = remote
             by_number.setdefault(remote.document.number, remote)
         await run.progress({"pages_read": calls, "provider_invoices": len(by_id)})
-    rows = []
+    rows: list[Row] = []
     for host in hosts:
         held = by_id.get(host.provider_id or "") or by_number.get(host.number)
         rows.append(
@@ -152,6 +157,7 @@ async def _invoices(run: Run) -> tuple[list[Row], int]:
                 host, held, payments.get(host.host_id, []), pushed, settings.rounding_account
             )
         )
+    rows = ordered(rows)
     await run.progress({"pages_read": calls, "invoices_checked": len(rows)})
     if run.fix:
         await _fix(run, rows, package)
@@ -252,7 +258,12 @@ async def _fix_payments(run: Run, rows: list[dict[str, Any]], package: str) -> N
         missing = [r for r in rows if r["outcome"] == "missing_in_host"]
         await _tell_host(session, run, [(r["invoice_id"], None, r) for r in missing])
         for row in missing:
-            row["fix"] = {"result": "fixed", "done": ["sent to the host as payment.received"]}
+            # Told, not fixed: until the host records it, the two sides still differ.
+            row["fix"] = {
+                "result": "sent to the host",
+                "done": ["sent to the host as payment.received"],
+                "what_to_do": "record it in the host",
+            }
     states = await _after_push(run, {RecordKind.PAYMENT: set(to_push)})
     for row in rows:
         if row["outcome"] != "missing_in_provider":
@@ -264,12 +275,19 @@ async def _fix_payments(run: Run, rows: list[dict[str, Any]], package: str) -> N
             row["fix"] = _not_fixed(record, package)
 
 
+def _pushed_again(row: Row) -> bool:
+    """Missing or different rows are pushed again, except an invoice voided in the package:
+    writing to it would be refused, and voiding is the package user's decision."""
+    voided_there = row.provider_state in ("void", "gone")
+    return row.outcome == "missing" or (row.outcome == "different" and not voided_there)
+
+
 async def _fix(run: Run, rows: list[Row], package: str) -> None:
     """Push again what is missing or different, and host payments the package lacks; tell
     the host of the package's payments it lacks. Then say, per row, what came of it."""
     wanted: dict[RecordKind, set[str]] = {RecordKind.INVOICE: set(), RecordKind.PAYMENT: set()}
     for row in rows:
-        if row.outcome in ("missing", "different"):
+        if _pushed_again(row):
             wanted[RecordKind.INVOICE].add(row.host_id)
         for missing in row.payments_missing_in_provider:
             wanted[RecordKind.PAYMENT].add(missing["payment_id"])
@@ -284,9 +302,7 @@ async def _fix(run: Run, rows: list[Row], package: str) -> None:
         )
     states = await _after_push(run, wanted)
     for row in rows:
-        pushed_again = (
-            [(RecordKind.INVOICE, row.host_id)] if row.outcome in ("missing", "different") else []
-        )
+        pushed_again = [(RecordKind.INVOICE, row.host_id)] if _pushed_again(row) else []
         pushed_again += [
             (RecordKind.PAYMENT, p["payment_id"]) for p in row.payments_missing_in_provider
         ]
@@ -297,13 +313,19 @@ async def _fix(run: Run, rows: list[Row], package: str) -> None:
         ]
         if refused:
             row.fix = _not_fixed(refused[0], package)
-        elif pushed_again or row.payments_missing_in_host:
-            done = []
-            if pushed_again:
-                done.append("pushed again")
-            if row.payments_missing_in_host:
-                done.append(f"{package}'s payments sent to the host as payment.received")
-            row.fix = {"result": "fixed", "done": done}
+        elif row.outcome == "different" and not pushed_again:
+            row.fix = {"result": "left alone", "what_to_do": row.what_to_do}
+        elif row.payments_missing_in_host:
+            # The host has been told; until it records them, the two sides still differ.
+            done = ["pushed again"] if pushed_again else []
+            done.append(f"{package}'s payments sent to the host as payment.received")
+            row.fix = {
+                "result": "sent to the host",
+                "done": done,
+                "what_to_do": "record them in the host",
+            }
+        elif pushed_again:
+            row.fix = {"result": "fixed", "done": ["pushed again"]}
 
 
 async def _finish(
@@ -315,7 +337,7 @@ async def _finish(
     error: str | None = None,
 ) -> None:
     async with transaction(run.sessions) as session:
-        await finish(
+        await update_report(
             session,
             run.job_id,
             {
