@@ -112,3 +112,7 @@ async def xero() -> AsyncIterator[XeroSession]:
 
 
 __all__ = ["API", "BASIC", "START", "XeroSession", "authorize", "build_sandbox"]
+
+from tests.sandbox.myob_session import myob  # noqa: E402 - MYOB's fixture, beside Xero's
+
+__all__ += ["myob"]

@@ -14,6 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc.sandbox.clock import ScaledClock
+from syncsvc.sandbox.myob.app import MyobSandbox, build_myob
 from syncsvc.sandbox.xero.app import XeroSandbox, build_xero
 
 
@@ -36,6 +37,7 @@ class SandboxConfig:
 class Sandbox:
     config: SandboxConfig
     xero: XeroSandbox
+    myob: MyobSandbox
 
 
 def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
@@ -43,12 +45,16 @@ def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     xero = build_xero(config.clock, lambda: config.auto_consent, config.webhook_transport)
     xero.traffic.limits.enabled = config.limits
     xero.traffic.faults.configure({"seed": config.seed})
-    return Sandbox(config, xero)
+    myob = build_myob(config.clock, lambda: config.auto_consent)
+    myob.traffic.key_limits.enabled = config.limits
+    myob.traffic.faults.configure({"seed": config.seed})
+    return Sandbox(config, xero, myob)
 
 
 def mount_sandbox(app: FastAPI, sandbox: Sandbox) -> None:
     """Serve the sandbox's routes from `app` (used by `syncsvc serve --sandbox`)."""
     app.include_router(sandbox.xero.router)
+    app.include_router(sandbox.myob.router)
 
 
 def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
