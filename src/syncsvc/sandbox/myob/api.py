@@ -117,9 +117,8 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _access_denied() -> JSONResponse:
-    # MYOB answers this one as a bare array (FACTS.md section 4).
-    return JSONResponse([{"Message": "Access denied"}], status_code=403)
+class AccessDenied(Exception):
+    """Answered as MYOB answers it: a bare array, no `Errors` envelope (FACTS.md section 4)."""
 
 
 def _resolve(parts: list[str]) -> tuple[str, Collection | None, str | None]:
@@ -156,6 +155,9 @@ class Api:
         except MyobError as error:
             self.traffic.refuse(error.name)
             response = error.response()
+        except AccessDenied:
+            self.traffic.refuse("AccessDenied")
+            response = JSONResponse([{"Message": "Access denied"}], status_code=403)
         response.headers["x-myobapi-requestid"] = request_id
         return response
 
@@ -199,25 +201,23 @@ class Api:
             return self._answer(request, [self._listed(grant, request)], "")
         company_file = self.store.company_file(business_id)
         if company_file is None or company_file.uid != grant.business_id:
-            self.traffic.refuse("AccessDenied")
-            return _access_denied()
+            raise AccessDenied
         if host not in {"api", company_file.shard}:
             raise MyobError(404, "NotFound", "The company file is not on this host", None)
         base = company_file.uri(self.base(request))
         ledger = company_file.ledger
         if not parts:
             if not _allowed(grant, ("sme-company-file",)):
-                return _access_denied()
+                raise AccessDenied
             return self._answer(request, self._root(company_file, request), base)
         if key == "Company/Preferences" and uid is None:
             if not _allowed(grant, PREFERENCES):
-                return _access_denied()
+                raise AccessDenied
             return self._answer(request, ledger.preferences(), base)
         if collection is None:
             raise MyobError(404, "NotFound", f"The resource /{key} does not exist", None)
         if not _allowed(grant, collection.scopes):
-            self.traffic.refuse("AccessDenied")
-            return _access_denied()
+            raise AccessDenied
         response = await self._resource(request, ledger, base, key, collection, uid)
         await self.traffic.hold_answer(route)
         if self.traffic.lose_answer(route):
@@ -284,7 +284,7 @@ class Api:
             params = {k: v for k, v in request.query_params.items() if k not in {"$top", "$skip"}}
             params["$top"] = str(query.top)
             params["$skip"] = str(query.skip + query.top)
-            next_link = f"{base}/{key}?{urlencode(params)}"
+            next_link = f"{base}/{key}?{urlencode(params, safe='$')}"
         return self._answer(
             request, {"Items": items, "NextPageLink": next_link, "Count": matched}, base
         )

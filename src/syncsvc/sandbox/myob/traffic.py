@@ -73,7 +73,6 @@ class MyobTraffic(Traffic):
 
     def _limited(self, window: str) -> MyobError:
         self.throttled += 1
-        self.refuse("RateLimitError")
         return rate_limited(window)
 
     def headers(self, tenant_id: str) -> dict[str, str]:

@@ -58,7 +58,10 @@ def read_body(raw: bytes) -> dict[str, Any]:
 
 
 def parse_date(value: Any, field: str) -> date:
-    """`Date` as MYOB takes it: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`; the day is kept."""
+    """`Date` as MYOB takes it: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`; the day is kept. (A
+    date already parsed is what an update's unchanged field holds.)"""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
     if not isinstance(value, str):
         raise serialization(field, value)
     try:
