@@ -204,3 +204,23 @@ async def test_control_surface_needs_no_token(myob: MyobSession) -> None:
         transport=myob.http._transport, base_url="http://sandbox.test"
     ) as bare:
         assert (await bare.get("/myob/_control/clock")).status_code == 200
+
+
+async def test_the_services_myob_urls_map_onto_the_sandbox(myob: MyobSession) -> None:
+    """What `providers/myob/spec.py` names, through `sandbox_address`, is served here."""
+    from syncsvc.providers.base import sandbox_address
+    from syncsvc.providers.myob.spec import MYOB
+
+    def mapped(url: str) -> str:
+        return sandbox_address(url, "myob", "http://sandbox.test")
+
+    assert mapped(MYOB.authorize_url).endswith("/myob/secure/oauth2/account/authorize")
+    assert mapped(MYOB.token_url).endswith("/myob/secure/oauth2/v1/authorize")
+    listed = await myob.http.get(mapped(MYOB.api_base_url + "/"), headers=myob.headers)
+    assert listed.status_code == 200
+    shard = myob.sandbox.myob.store.company_files[myob.business_id].shard
+    real_uri = f"https://{shard}.api.myob.com/accountright/{myob.business_id}"
+    assert listed.json()[0]["Uri"] == mapped(real_uri)
+    invoices = await myob.http.get(mapped(f"{real_uri}/Sale/Invoice"), headers=myob.headers)
+    assert invoices.status_code == 200
+    assert set(MYOB.scopes) <= myob.sandbox.myob.store.scopes_allowed()

@@ -278,3 +278,19 @@ async def test_must_reverse_mode_refuses_deletes_with_25003(myob: MyobSession) -
     assert refused.status_code == 400
     assert refused.json()["Errors"][0]["ErrorCode"] == 25003
     assert error_name(refused) == "TransactionsCannotBeDeleted"
+    current = (await myob.get(f"Sale/Invoice/Service/{invoice['UID']}")).json()
+    edit = await myob.put(f"Sale/Invoice/Service/{invoice['UID']}", {**current, "Comment": "x"})
+    assert edit.json()["Errors"][0]["ErrorCode"] == 25003
+    # New sales are still taken.
+    assert (await myob.invoice(customer["UID"])).status_code == 201
+
+
+async def test_customer_on_credit_hold_gets_no_invoice(myob: MyobSession) -> None:
+    customer = await myob.customer()
+    held = {
+        **customer,
+        "SellingDetails": {**customer["SellingDetails"], "Credit": {"Limit": 0, "OnHold": True}},
+    }
+    assert (await myob.put(f"Contact/Customer/{customer['UID']}", held)).status_code == 200
+    refused = await myob.invoice(customer["UID"])
+    assert error_name(refused) == "SaleEvent_CreditOnHold"

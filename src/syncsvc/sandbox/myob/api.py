@@ -166,11 +166,11 @@ class Api:
     ) -> Response:
         parts = [p for p in rest.split("/") if p]
         key, collection, uid = _resolve(parts)
-        route = (
-            f"{request.method} /{key}" + ("/{uid}" if uid else "")
-            if business_id
-            else (f"{request.method} /")
-        )
+        # How stats, lose_next and hold_next name the call: `GET /Sale/Invoice/{uid}`.
+        if business_id is None:
+            route = f"{request.method} /accountright"
+        else:
+            route = f"{request.method} /{key}" + ("/{uid}" if uid else "")
         api_key = request.headers.get("x-myobapi-key", "")
         if api_key not in self.store.apps:
             raise MyobError(

@@ -278,7 +278,8 @@ class Ledger:
             raise in_lock_period(field)
 
     def _check_may_change(self, day: date) -> None:
-        """What closes a recorded transaction to deletes and edits."""
+        """What closes a recorded transaction to deletes and edits: the lock date, and the
+        must-reverse preference (MYOB's 25003, edits refused as well as deletes)."""
         self._check_open_period(day)
         if self.must_reverse:
             raise MyobError(
@@ -363,6 +364,9 @@ class Ledger:
             else None
         )
         layout = selling.get("SaleLayout", "NoDefault")
+        credit = selling.get("Credit") or {"Limit": ZERO, "OnHold": False}
+        if not isinstance(credit, dict) or not isinstance(credit.get("OnHold", False), bool):
+            raise serialization("SellingDetails.Credit", credit)
         customer.update(
             {
                 "CompanyName": company,
@@ -383,7 +387,7 @@ class Ledger:
                     "UseCustomerTaxCode": bool(selling.get("UseCustomerTaxCode", False)),
                     "Terms": selling.get("Terms")
                     or {"PaymentIsDue": "InAGivenNumberOfDays", "BalanceDueDate": 30},
-                    "Credit": selling.get("Credit") or {"Limit": ZERO, "OnHold": False},
+                    "Credit": credit,
                 },
             }
         )
@@ -444,7 +448,7 @@ class Ledger:
     def update_invoice(self, layout: str, uid: str, body: Record) -> Record:
         invoice = self.invoice(uid, layout)
         self._check_version(invoice, body)
-        self._check_open_period(invoice["Date"])
+        self._check_may_change(invoice["Date"])
         existing = {line["RowID"]: line for line in invoice["Lines"]}
         candidate = dict(invoice)
         self._apply_invoice(candidate, body, existing_lines=existing)
@@ -473,6 +477,9 @@ class Ledger:
         creating = not existing_lines
         merged = {**invoice, **body}
         customer = self._find(self.customers, merged, "Customer", "Customer")
+        if customer["SellingDetails"]["Credit"].get("OnHold"):
+            # The UI only warns; the API refuses (FACTS.md section 4).
+            raise validation("SaleEvent_CreditOnHold", "The customer is on credit hold", "Customer")
         if merged.get("Date") is None:
             raise required("Date")
         issued = parse_date(merged["Date"], "Date")

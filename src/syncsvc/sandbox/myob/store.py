@@ -172,8 +172,12 @@ class MyobStore:
             return None
         return app
 
+    @staticmethod
+    def scopes_allowed(legacy: bool = False) -> frozenset[str]:
+        return SCOPES | LEGACY_SCOPES if legacy else SCOPES
+
     def scopes_refused(self, app: App, scopes: list[str]) -> list[str]:
-        allowed = SCOPES | LEGACY_SCOPES if app.legacy else SCOPES
+        allowed = self.scopes_allowed(app.legacy)
         return [scope for scope in scopes if scope not in allowed]
 
     # --- codes and tokens -----------------------------------------------------------------
