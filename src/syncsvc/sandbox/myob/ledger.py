@@ -22,7 +22,7 @@ from syncsvc.sandbox.myob.errors import (
     serialization,
     validation,
 )
-from syncsvc.sandbox.myob.wire import Rel, parse_date, parse_money
+from syncsvc.sandbox.myob.wire import Rel, parse_date, parse_money, parse_whole
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -350,12 +350,15 @@ class Ledger:
         for position, address in enumerate(addresses, 1):
             if not isinstance(address, dict):
                 raise serialization("Addresses", address)
-            location = address.get("Location", position)
-            if not isinstance(location, Decimal | int) or not 1 <= int(location) <= 5:
+            location = parse_whole(address.get("Location"), "Addresses.Location", position)
+            if not 1 <= location <= 5:
                 raise validation("OutOfRange", "Location must be 1 to 5", "Addresses.Location")
-            address["Location"] = int(location)
+            address["Location"] = location
         selling = dict(customer.get("SellingDetails") or {})
-        selling.update(body.get("SellingDetails") or {})
+        selling_in = body.get("SellingDetails") or {}
+        if not isinstance(selling_in, dict):
+            raise serialization("SellingDetails", selling_in)
+        selling.update(selling_in)
         tax = self._find(self.tax_codes, selling, "TaxCode", "TaxCode")
         freight = self._find(self.tax_codes, selling, "FreightTaxCode", "TaxCode")
         income = (
@@ -522,13 +525,18 @@ class Ledger:
             raise serialization("Terms.PaymentIsDue", terms_in.get("PaymentIsDue"))
         terms = {
             "PaymentIsDue": terms_in.get("PaymentIsDue", "InAGivenNumberOfDays"),
-            "DiscountDate": int(terms_in.get("DiscountDate") or 0),
-            "BalanceDueDate": int(terms_in.get("BalanceDueDate") or 0),
-            "DiscountForEarlyPayment": Decimal(terms_in.get("DiscountForEarlyPayment") or 0),
-            "MonthlyChargeForLatePayment": Decimal(
-                terms_in.get("MonthlyChargeForLatePayment") or 0
+            "DiscountDate": parse_whole(terms_in.get("DiscountDate"), "Terms.DiscountDate"),
+            "BalanceDueDate": parse_whole(terms_in.get("BalanceDueDate"), "Terms.BalanceDueDate"),
+            "DiscountForEarlyPayment": parse_money(
+                terms_in.get("DiscountForEarlyPayment") or 0, "Terms.DiscountForEarlyPayment"
+            ),
+            "MonthlyChargeForLatePayment": parse_money(
+                terms_in.get("MonthlyChargeForLatePayment") or 0,
+                "Terms.MonthlyChargeForLatePayment",
             ),
         }
+        if not 0 <= terms["BalanceDueDate"] <= 366 or not 0 <= terms["DiscountDate"] <= 366:
+            raise validation("Term_Out_Of_Range", "Terms days must be 0 to 366", "Terms")
         terms["DueDate"] = due_date(issued, terms)
         if terms["DueDate"] < issued:
             raise validation("Term_Out_Of_Range", "The due date is before the sale date", "Terms")
@@ -566,7 +574,8 @@ class Ledger:
             raise serialization(f"Lines[{position}]", body)
         row_id = body.get("RowID")
         if row_id is not None:
-            known = existing.get(int(row_id))
+            row_id = parse_whole(row_id, f"Lines[{position}].RowID")
+            known = existing.get(row_id)
             if known is None:
                 raise not_found("Line", f"Lines[{position}].RowID")
             if body.get("RowVersion") is None or str(body["RowVersion"]) != known["RowVersion"]:
@@ -575,10 +584,10 @@ class Ledger:
         else:
             merged = dict(body)
         line_type = merged.get("Type", "Transaction")
-        if line_type not in {"Transaction", "Header", "SubTotal"}:
+        if line_type not in ("Transaction", "Header", "SubTotal"):
             raise serialization(f"Lines[{position}].Type", line_type)
         line: Record = {
-            "RowID": int(row_id) if row_id is not None else self._next_row_id(existing),
+            "RowID": row_id if row_id is not None else self._next_row_id(existing),
             "Type": line_type,
             "Description": _text(merged, "Description", 1000) or "",
         }
@@ -742,7 +751,7 @@ class Ledger:
         deposit_to = body.get("DepositTo")
         if deposit_to is None:
             raise required("DepositTo")
-        if deposit_to not in {"Account", "UndepositedFunds"}:
+        if deposit_to not in ("Account", "UndepositedFunds"):
             raise serialization("DepositTo", deposit_to)
         if deposit_to == "Account":
             account = self._posting_account(body, "Account")

@@ -70,6 +70,10 @@ def parse_date(value: Any, field: str) -> date:
         raise serialization(field, value) from exc
 
 
+# MYOB's money columns hold 13 digits before the point: a larger number is not money.
+MONEY_LIMIT = Decimal("1e13")
+
+
 def parse_money(value: Any, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise serialization(field, value)
@@ -77,9 +81,21 @@ def parse_money(value: Any, field: str) -> Decimal:
         amount = Decimal(value)
     except InvalidOperation as exc:
         raise serialization(field, value) from exc
-    if not amount.is_finite():
+    if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
         raise serialization(field, value)
     return amount
+
+
+def parse_whole(value: Any, field: str, default: int = 0) -> int:
+    """A whole number (a RowID, a count of days); absent is `default`."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise serialization(field, value)
+    number = parse_money(value, field)
+    if number != number.to_integral_value():
+        raise serialization(field, value)
+    return int(number)
 
 
 def parse_timestamp(text: str) -> datetime:
