@@ -168,6 +168,7 @@ async def test_filters(myob: MyobSession) -> None:
         "Beta Cafe",
         "Acme Plumbing",
     ]
+    assert await names("Addresses/any(a: a/City eq 'Nelson')") == []
     broken = await myob.get("Contact/Customer", {"$filter": "CompanyName eq"})
     assert broken.status_code == 400
     assert broken.json()["Errors"][0]["AdditionalDetails"] == "$filter"
@@ -224,3 +225,17 @@ async def test_the_services_myob_urls_map_onto_the_sandbox(myob: MyobSession) ->
     invoices = await myob.http.get(mapped(f"{real_uri}/Sale/Invoice"), headers=myob.headers)
     assert invoices.status_code == 200
     assert set(MYOB.scopes) <= myob.sandbox.myob.store.scopes_allowed()
+
+
+def test_any_matches_an_element_of_a_list() -> None:
+    from syncsvc.sandbox.myob.odata import parse_filter
+
+    records = [
+        {"Name": "a", "Addresses": [{"City": "Nelson"}, {"City": "Motueka"}]},
+        {"Name": "b", "Addresses": [{"City": "Hobart"}]},
+        {"Name": "c", "Addresses": []},
+    ]
+    matches = parse_filter("Addresses/any(x: x/City eq 'Motueka') or Name eq 'c'")
+    assert [r["Name"] for r in records if matches(r)] == ["a", "c"]
+    none = parse_filter("not Addresses/any(x: x/City eq 'Hobart')")
+    assert [r["Name"] for r in records if none(r)] == ["a", "c"]

@@ -119,7 +119,9 @@ async def test_user_receives_and_deletes_a_payment(myob: MyobSession) -> None:
     assert received.status_code == 201, received.text
     payment = received.json()
     assert payment["Account"]["DisplayID"] == "1-1110"
-    pulled = await myob.get("Sale/CustomerPayment")
+    pulled = await myob.get(
+        "Sale/CustomerPayment", {"$filter": f"Invoices/any(x: x/UID eq guid'{invoice['UID']}')"}
+    )
     assert [p["UID"] for p in pulled.json()["Items"]] == [payment["UID"]]
     assert (await myob.get(f"Sale/Invoice/{invoice['UID']}")).json()["Status"] == "Closed"
     over = await myob.http.post(

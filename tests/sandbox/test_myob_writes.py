@@ -246,6 +246,29 @@ async def test_credit_note_is_a_negative_sale_settled_against_an_invoice(myob: M
     assert (await myob.get(f"Sale/Invoice/{credit['UID']}")).json()["Status"] == "Credit"
 
 
+async def test_credit_refunded_from_the_bank(myob: MyobSession) -> None:
+    customer = await myob.customer()
+    credit = (await myob.invoice(customer["UID"], "-50.00", number="CR-2")).json()
+    body = {
+        "Invoice": {"UID": credit["UID"]},
+        "Customer": {"UID": customer["UID"]},
+        "Account": {"UID": myob.uid("accounts", "DisplayID", "1-1110")},
+        "Date": "2026-11-22",
+        "Amount": 20.0,
+    }
+    too_much = await myob.post("Sale/CreditRefund", {**body, "Amount": 60.0})
+    assert error_name(too_much) == "AmountExceedsCredit"
+    refunded = await myob.post("Sale/CreditRefund", body)
+    assert refunded.status_code == 201, refunded.text
+    left = (await myob.get(f"Sale/Invoice/{credit['UID']}")).json()
+    assert (left["BalanceDueAmount"], left["Status"]) == (-35, "Credit")
+    rest = await myob.post("Sale/CreditRefund", {**body, "Amount": 35.0})
+    assert rest.status_code == 201
+    assert (await myob.get(f"Sale/Invoice/{credit['UID']}")).json()["Status"] == "Closed"
+    assert (await myob.delete(f"Sale/CreditRefund/{rest.json()['UID']}")).status_code == 200
+    assert (await myob.get(f"Sale/Invoice/{credit['UID']}")).json()["BalanceDueAmount"] == -35
+
+
 async def test_lock_date_refuses_writes_before_it(myob: MyobSession) -> None:
     customer = await myob.customer()
     invoice = (await myob.invoice(customer["UID"], date="2026-10-15T00:00:00")).json()

@@ -95,6 +95,13 @@ COLLECTIONS: dict[str, Collection] = {
         create=lambda ledger, body: ledger.create_settlement(body),
         delete=lambda ledger, uid: ledger.delete_settlement(uid),
     ),
+    "Sale/CreditRefund": Collection(
+        scopes=("sme-sales",),
+        records=lambda ledger: list(ledger.refunds.values()),
+        one=lambda ledger, uid: ledger.refund(uid),
+        create=lambda ledger, body: ledger.create_refund(body),
+        delete=lambda ledger, uid: ledger.delete_refund(uid),
+    ),
     "Inventory/Item": _read_only("sme-inventory", lambda ledger: ledger.items, "item"),
     "GeneralLedger/Account": _read_only(
         "sme-general-ledger", lambda ledger: ledger.accounts, "account"

@@ -172,6 +172,7 @@ def build_router(store: MyobStore, traffic: MyobTraffic) -> APIRouter:
                 "Invoices": list(ledger.invoices.values()),
                 "CustomerPayments": list(ledger.payments.values()),
                 "CreditSettlements": list(ledger.settlements.values()),
+                "CreditRefunds": list(ledger.refunds.values()),
                 "Preferences": ledger.preferences(),
             },
             company_file.uri(str(request.base_url).rstrip("/")),

@@ -1,7 +1,7 @@
 """One company file's books and MYOB's rules for them (FACTS.md sections 2, 4 and 7):
 customers, Service and Item sale invoices (a negative one is a credit), customer payments,
-credit settlements; totals computed as MYOB does (lines rounded first, tax from each line's
-TaxCode, IsTaxInclusive); RowVersion on records and lines; the lock date and the
+credit settlements and refunds; totals computed as MYOB does (lines rounded first, tax
+from each line's TaxCode, IsTaxInclusive); RowVersion on records and lines; the lock date and the
 "transactions must be reversed" preference. Records are kept as MYOB answers them."""
 
 from __future__ import annotations
@@ -114,6 +114,7 @@ class Ledger:
         self.invoices: dict[str, Record] = {}
         self.payments: dict[str, Record] = {}
         self.settlements: dict[str, Record] = {}
+        self.refunds: dict[str, Record] = {}
         self.lock_date: date | None = None
         self.must_reverse = False
         self.preferences_version = self.row_version()
@@ -121,6 +122,7 @@ class Ledger:
         self._invoice_numbers = count(1)
         self._receipt_numbers = count(1)
         self._settlement_numbers = count(1)
+        self._refund_numbers = count(1)
         self._card_numbers = count(1)
         self._seed()
 
@@ -709,7 +711,11 @@ class Ledger:
             ),
             ZERO,
         )
-        return paid + settled + used
+        refunded = sum(
+            (r["Amount"] for r in self.refunds.values() if r["Invoice"]["UID"] == invoice_uid),
+            ZERO,
+        )
+        return paid + settled + used + refunded
 
     def _settle(self, invoice: Record) -> None:
         """BalanceDueAmount and Status from what has been applied: Open while something is
@@ -945,6 +951,70 @@ class Ledger:
         for invoice_uid in touched:
             if invoice_uid in self.invoices:
                 self._changed_by_application(self.invoices[invoice_uid], None)
+
+    # --- credit refunds -------------------------------------------------------------------
+
+    def refund(self, uid: str) -> Record:
+        refund = self.refunds.get(uid.lower())
+        if refund is None:
+            raise MyobError(404, "NotFound", "The credit refund was not found", "UID")
+        return refund
+
+    def create_refund(self, body: Record) -> Record:
+        """Credit paid back to the customer from a bank account: what is left of a negative
+        sale goes down by `Amount`."""
+        credit = self._find(self.invoices, body, "Invoice", "Credit")
+        if credit["Status"] != "Credit":
+            raise validation("NotACredit", "Invoice must be a sale with credit left", "Invoice")
+        customer = self._find(self.customers, body, "Customer", "Customer")
+        if credit["Customer"]["UID"] != customer["UID"]:
+            raise validation(
+                "InvoiceCustomerMismatch", "The credit belongs to another customer", "Customer"
+            )
+        account = self._posting_account(body, "Account")
+        if account["Type"] != "Bank":
+            raise validation(
+                "InvalidAccountType", "Refunds are paid from a bank account", "Account"
+            )
+        if body.get("Date") is None:
+            raise required("Date")
+        day = parse_date(body["Date"], "Date")
+        self._check_open_period(day)
+        if body.get("Amount") is None:
+            raise required("Amount")
+        amount = cents(parse_money(body["Amount"], "Amount"))
+        if amount <= 0 or amount > -credit["BalanceDueAmount"]:
+            raise validation(
+                "AmountExceedsCredit",
+                "The refund must be more than zero and no more than the credit left",
+                "Amount",
+            )
+        uid = self.new_uid()
+        refund: Record = {
+            "UID": uid,
+            "Account": self._link_account(account),
+            "Invoice": {"UID": credit["UID"], "Number": credit["Number"], "URI": credit["URI"]},
+            "Customer": self._link_customer(customer),
+            "Payee": _text(body, "Payee", 255) or self.customer_name(customer),
+            "Number": _text(body, "Number", NUMBER_LENGTH) or f"RF{next(self._refund_numbers):06d}",
+            "Date": day,
+            "Amount": amount,
+            "Memo": _text(body, "Memo", 255) or "Refund",
+            "ChequePrinted": False,
+            "DeliveryStatus": "Nothing",
+            "URI": Rel(f"Sale/CreditRefund/{uid}"),
+        }
+        self._touch(refund)
+        self.refunds[uid] = refund
+        self._changed_by_application(credit, day)
+        return refund
+
+    def delete_refund(self, uid: str) -> None:
+        refund = self.refund(uid)
+        self._check_may_change(refund["Date"])
+        del self.refunds[refund["UID"]]
+        if refund["Invoice"]["UID"] in self.invoices:
+            self._changed_by_application(self.invoices[refund["Invoice"]["UID"]], None)
 
     # --- preferences ----------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The OData subset MYOB answers (FACTS.md section 2.7): `$filter` with eq ne gt lt ge le,
 and or not, parentheses, `'text'`, `guid'...'`, `datetime'...'`, numbers, true/false/null,
-`substringof` and `startswith`; `$orderby`; `$top` (default 400, at most 1000) and `$skip`.
-Filters are parsed once into a predicate over a record's fields (paths like `Customer/UID`)."""
+`substringof`, `startswith` and `any` over a list (`Lines/any(l: l/Total gt 5)`);
+`$orderby`; `$top` (default 400, at most 1000) and `$skip`. Filters are parsed once into a
+predicate over a record's fields (paths like `Customer/UID`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ Operand = Callable[[Record], Any]
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<typed>(?:guid|datetime)'[^']*')|(?P<string>'(?:[^']|'')*')"
-    r"|(?P<number>-?\d+(?:\.\d+)?)|(?P<punct>[(),])|(?P<word>[A-Za-z_][\w/]*))"
+    r"|(?P<number>-?\d+(?:\.\d+)?)|(?P<punct>[(),:])|(?P<word>[A-Za-z_][\w/]*))"
 )
 _COMPARISONS = {"eq", "ne", "gt", "lt", "ge", "le"}
 
@@ -171,11 +172,33 @@ class _Parser:
             return lambda r: None
         if lowered in {"substringof", "startswith", "endswith"} and self._call_follows():
             return self.function(lowered)
+        if lowered.endswith("/any") and self._call_follows():
+            return self.any(word[: -len("/any")])
         return lambda r: resolve(r, word)
 
     def _call_follows(self) -> bool:
         token = self.peek()
         return token is not None and token.text == "("
+
+    def any(self, path: str) -> Operand:
+        """`Invoices/any(x: x/UID eq guid'...')`: true when some element matches; inside,
+        `x/...` reads the element."""
+        self.expect("(")
+        variable = self.take()
+        if variable.kind != "word" or "/" in variable.text:
+            raise _bad(f"expected a variable name, found {variable.text!r}")
+        self.expect(":")
+        inner = self.disjunction()
+        self.expect(")")
+        name = variable.text
+
+        def some(record: Record) -> bool:
+            elements = resolve(record, path)
+            if not isinstance(elements, list):
+                return False
+            return any(inner({**record, name: element}) for element in elements)
+
+        return some
 
     def function(self, name: str) -> Operand:
         self.expect("(")
