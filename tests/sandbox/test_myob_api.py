@@ -230,7 +230,7 @@ async def test_the_services_myob_urls_map_onto_the_sandbox(myob: MyobSession) ->
 def test_any_matches_an_element_of_a_list() -> None:
     from syncsvc.sandbox.myob.odata import parse_filter
 
-    records = [
+    records: list[dict[str, Any]] = [
         {"Name": "a", "Addresses": [{"City": "Nelson"}, {"City": "Motueka"}]},
         {"Name": "b", "Addresses": [{"City": "Hobart"}]},
         {"Name": "c", "Addresses": []},
