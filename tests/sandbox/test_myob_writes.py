@@ -317,3 +317,39 @@ async def test_customer_on_credit_hold_gets_no_invoice(myob: MyobSession) -> Non
     assert (await myob.put(f"Contact/Customer/{customer['UID']}", held)).status_code == 200
     refused = await myob.invoice(customer["UID"])
     assert error_name(refused) == "SaleEvent_CreditOnHold"
+
+
+@pytest.mark.parametrize(
+    ("kind", "days", "due"),
+    [
+        ("InAGivenNumberOfDays", 14, "2026-12-04"),
+        ("CashOnDelivery", 0, "2026-11-20"),
+        ("NumberOfDaysAfterEOM", 20, "2026-12-20"),
+        ("DayOfMonthAfterEOM", 31, "2026-12-31"),
+        ("OnADayOfTheMonth", 25, "2026-11-25"),
+        ("OnADayOfTheMonth", 5, "2026-12-05"),
+    ],
+)
+async def test_due_date_follows_the_terms(
+    myob: MyobSession, kind: str, days: int, due: str
+) -> None:
+    customer = await myob.customer()
+    gst = myob.uid("tax_codes", "Code", "GST")
+    answer = await myob.post(
+        "Sale/Invoice/Service",
+        {
+            "Date": "2026-11-20",
+            "Customer": {"UID": customer["UID"]},
+            "FreightTaxCode": {"UID": gst},
+            "Terms": {"PaymentIsDue": kind, "BalanceDueDate": days},
+            "Lines": [
+                {
+                    "Account": {"UID": myob.uid("accounts", "DisplayID", "4-1000")},
+                    "TaxCode": {"UID": gst},
+                    "Total": 10,
+                }
+            ],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["Terms"]["DueDate"] == f"{due}T00:00:00"
