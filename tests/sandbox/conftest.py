@@ -146,3 +146,7 @@ def served_sandbox() -> Iterator[tuple[str, Any]]:
 
 
 __all__ = ["API", "BASIC", "START", "XeroSession", "authorize", "build_sandbox"]
+
+from tests.sandbox.myob_session import myob  # noqa: E402 - MYOB's fixture, beside Xero's
+
+__all__ += ["myob"]

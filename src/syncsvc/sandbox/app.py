@@ -14,6 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc.sandbox.clock import ScaledClock
+from syncsvc.sandbox.myob.app import MyobSandbox, build_myob
 from syncsvc.sandbox.quickbooks.app import QuickBooksSandbox, build_quickbooks
 from syncsvc.sandbox.xero.app import XeroSandbox, build_xero
 
@@ -38,6 +39,7 @@ class Sandbox:
     config: SandboxConfig
     xero: XeroSandbox
     quickbooks: QuickBooksSandbox
+    myob: MyobSandbox
 
 
 def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
@@ -50,13 +52,17 @@ def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     )
     quickbooks.traffic.limits.enabled = config.limits
     quickbooks.traffic.faults.configure({"seed": config.seed})
-    return Sandbox(config, xero, quickbooks)
+    myob = build_myob(config.clock, lambda: config.auto_consent)
+    myob.traffic.key_limits.enabled = config.limits
+    myob.traffic.faults.configure({"seed": config.seed})
+    return Sandbox(config, xero, quickbooks, myob)
 
 
 def mount_sandbox(app: FastAPI, sandbox: Sandbox) -> None:
     """Serve the sandbox's routes from `app` (used by `syncsvc serve --sandbox`)."""
     app.include_router(sandbox.xero.router)
     app.include_router(sandbox.quickbooks.router)
+    app.include_router(sandbox.myob.router)
 
 
 def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:

@@ -1,0 +1,1 @@
+"""The MYOB Business API emulator (AccountRight Live and the new Essentials)."""
