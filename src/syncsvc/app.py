@@ -36,6 +36,7 @@ from syncsvc.settings.endpoints import router as settings_router
 from syncsvc.state import AppState
 from syncsvc.tenants.endpoints import router as tenants_router
 from syncsvc.tenants.keycache import ApiKeyCache
+from syncsvc.unit_of_work import install_contention_handler
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def create_app(
     )
     request_counter = RequestCounter()
     install_problem_handlers(app)
+    install_contention_handler(app)
     for router in (
         health_router,
         tenants_router,

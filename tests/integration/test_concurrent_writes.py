@@ -8,6 +8,7 @@ writer, two such batches deadlock and Postgres kills one of them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import Counter
 from typing import Any
@@ -49,10 +50,15 @@ def keys() -> list[Key]:
 
 
 async def test_concurrent_batches_and_puts_never_5xx_and_highest_version_wins(
-    database_url: str, app: FastAPI, tenant: TenantHandle, keys: list[Key]
+    database_url: str,
+    app: FastAPI,
+    tenant: TenantHandle,
+    keys: list[Key],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE: no lock order to get wrong")
+    caplog.set_level(logging.INFO, logger="syncsvc.unit_of_work")
     rng = random.Random(SEED)
     # The app's exception handlers answer; nothing is re-raised into the test.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -95,6 +101,9 @@ async def test_concurrent_batches_and_puts_never_5xx_and_highest_version_wins(
 
         failed = sum(count for status, count in statuses.items() if status >= 500)
         assert failed == 0, f"{failed} of {sum(statuses.values())} answered 5xx: {statuses}"
+        # One lock order for every writer: not one deadlock, so not one retry was needed.
+        contended = [r.getMessage() for r in caplog.records if "contention" in r.getMessage()]
+        assert contended == []
         for kind, host_id in keys:
             stored = (await client.get(f"/v1/{paths[kind]}/{host_id}")).json()
             want = sent[(kind, host_id)]

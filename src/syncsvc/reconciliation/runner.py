@@ -37,6 +37,7 @@ from syncsvc.reconciliation.compare import (
     payments_summary,
     summary,
 )
+from syncsvc.records.lock_order import by_key, lock_in_order
 from syncsvc.settings.service import SettingsService
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,13 @@ async def _fix_payments(run: Run, rows: list[dict[str, Any]]) -> None:
     connection_id = run.connection_id
     to_push = sorted(r["payment_id"] for r in rows if r["outcome"] == "missing_in_xero")
     now = clock()
+    linked = [r["payment_id"] for r in rows if r.get("matched_by") == "entered_on_both_sides"]
     async with transaction(sessions) as session:
+        # Several statements write these rows: their locks are taken first, in the lock order.
+        payment = RecordKind.PAYMENT.value
+        await lock_in_order(
+            session, tenant_id, by_key((payment, host_id) for host_id in [*to_push, *linked])
+        )
         await _requeue(session, tenant_id, RecordKind.PAYMENT.value, to_push, now)
         for row in rows:
             if row.get("matched_by") != "entered_on_both_sides":
