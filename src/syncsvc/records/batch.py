@@ -38,7 +38,9 @@ async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]
     Everything is parsed before anything is written. A batch written in one statement takes
     its row locks in the lock order by itself; one that needs several (a delete between
     upserts, a record sent twice) locks its stored rows in that order first, so it cannot
-    deadlock with another batch however the statements that follow visit them.
+    deadlock with another batch however the statements that follow visit them. (A record
+    first created after a delete in the same batch is inserted out of that order; the rare
+    deadlock that can cause is retried by the unit of work.)
     """
     results: dict[int, dict[str, Any]] = {}
     steps: list[_Step] = []
@@ -65,11 +67,7 @@ async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]
                 index, operation.kind, operation.id, _prefixed(problem, f"operations[{index}].data")
             )
             continue
-        steps.append(
-            _Step(
-                index, operation, (record.version, to_write(operation.kind, operation.id, record))
-            )
-        )
+        steps.append(_Step(index, operation, to_write(operation.kind, operation.id, record)))
 
     keys = [(step.operation.kind.value, step.operation.id) for step in steps]
     if any(step.write is None for step in steps) or len(set(keys)) < len(keys):
@@ -78,10 +76,11 @@ async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]
     upserts: list[_Step] = []
 
     async def flush_upserts() -> None:
-        written = await service.upsert_many([step.write[1] for step in upserts if step.write])
-        for step, result in zip(upserts, written, strict=True):
-            assert step.write is not None
-            results[step.index] = _answered(step.index, step.operation, result, step.write[0])
+        writes = [step.write for step in upserts if step.write is not None]
+        for step, write, result in zip(
+            upserts, writes, await service.upsert_many(writes), strict=True
+        ):
+            results[step.index] = _answered(step.index, step.operation, result, write.version)
         upserts.clear()
 
     for step in steps:
@@ -116,11 +115,11 @@ async def run_batch(service: RecordService, raw_operations: list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class _Step:
-    """A valid operation: a delete (no write), or an upsert's version and row."""
+    """A valid operation: a delete (no write), or an upsert and the row it writes."""
 
     index: int
     operation: BatchOperation
-    write: tuple[int, RecordWrite] | None
+    write: RecordWrite | None
 
 
 def _answered(
