@@ -37,6 +37,7 @@ from syncsvc.settings.endpoints import router as settings_router
 from syncsvc.state import AppState
 from syncsvc.tenants.endpoints import router as tenants_router
 from syncsvc.tenants.keycache import ApiKeyCache
+from syncsvc.unit_of_work import install_contention_handler
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
+    install_contention_handler(app)
     for router in (
         health_router,
         tenants_router,

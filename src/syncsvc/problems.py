@@ -152,6 +152,14 @@ _TITLES = {
 }
 
 
+def internal_error(request: Request, exc: BaseException) -> Response:
+    """The answer to an error nothing else explains: logged with its traceback."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        ProblemError(500, "Internal server error", "The error was logged.", slug="internal")
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
@@ -170,10 +178,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            ProblemError(500, "Internal server error", "The error was logged.", slug="internal")
-        )
+        return internal_error(request, exc)
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

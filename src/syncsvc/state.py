@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import httpx
 from fastapi import Depends, Request
@@ -18,6 +18,9 @@ from syncsvc.kit.clock import Clock, utcnow
 from syncsvc.metrics.registry import Metrics
 from syncsvc.push.wakeup import PushWakeup, woken_after_commit
 from syncsvc.tenants.keycache import ApiKeyCache
+from syncsvc.unit_of_work import ContentionRetry, run_unit_of_work
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,6 +34,7 @@ class AppState:
     api_keys: ApiKeyCache = field(default_factory=ApiKeyCache)
     metrics: Metrics = field(default_factory=Metrics)
     push_wakeup: PushWakeup = field(default_factory=PushWakeup)
+    write_retry: ContentionRetry = field(default_factory=ContentionRetry)
     # Calls to the host's own webhook URLs (kept apart from calls to the packages).
     host_http: httpx.AsyncClient | None = None
 
@@ -52,3 +56,27 @@ async def get_session(state: AppStateDep) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+class UnitOfWork:
+    """For routes whose writes may meet other writers on the same rows: the work runs in a
+    transaction of its own, run again whole if the database aborts it for contention; the
+    push worker is woken once, after the attempt that committed."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return await run_unit_of_work(
+            self.state.sessions,
+            work,
+            self.state.write_retry,
+            after_commit=lambda session: woken_after_commit(session, self.state.push_wakeup),
+        )
+
+
+def get_unit_of_work(state: AppStateDep) -> UnitOfWork:
+    return UnitOfWork(state)
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]

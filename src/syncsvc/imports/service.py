@@ -24,6 +24,7 @@ from syncsvc.providers.base import Everything
 from syncsvc.providers.documents import Contact, Remote
 from syncsvc.providers.errors import NeedsReauth, ProviderError
 from syncsvc.pull.repository import PullRepository
+from syncsvc.records.lock_order import lock_ids_in_order
 
 log = logging.getLogger(__name__)
 IMPORTED = "customer_import"  # what `pulled_documents` calls contacts already offered
@@ -138,6 +139,9 @@ async def _apply(
 ) -> None:
     by_host_id = {r.host_id: r for r in records}
     now = clock()
+    # The flush writes the linked rows in its own order: locked first, in the lock order.
+    matched = [by_host_id[row["customer_id"]].id for row in rows if row["outcome"] == "match"]
+    await lock_ids_in_order(session, tenant_id, matched)
     for row in rows:
         if row["outcome"] != "match":
             continue

@@ -20,6 +20,7 @@ from syncsvc.metrics.registry import metrics_of
 from syncsvc.models import SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
 from syncsvc.push.planning import Due
+from syncsvc.records.lock_order import lock_ids_in_order
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,12 @@ async def record(
     results: list[Result],
     now: datetime,
 ) -> None:
-    """One statement per kind of outcome, each executed for all its records at once."""
+    """One statement per kind of outcome, each executed for all its records at once.
+
+    The rows are locked in the lock order first: the statements visit them grouped by
+    outcome, and a host's batch may be writing some of them at this moment.
+    """
+    await lock_ids_in_order(session, tenant_id, (result.due.id for result in results))
     by_state: dict[SyncState, list[dict[str, Any]]] = {}
     for result in results:
         due = result.due

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.models import Connection, SyncRecord
 from syncsvc.models.enums import ConnectionStatus, SyncState
+from syncsvc.records.lock_order import lock_ids_in_order
 
 
 class PushRepository:
@@ -53,7 +54,10 @@ class PushRepository:
     async def mark_in_flight(self, record_ids: list[int]) -> None:
         """Before a write: these records may be in the provider from now on. Cleared with the
         write's answer; a worker that dies before it leaves them to be looked up by key
-        first, long after the provider has forgotten the write's idempotency key."""
+        first, long after the provider has forgotten the write's idempotency key.
+
+        Locked in the lock order first: a host's batch may be writing some of them."""
+        await lock_ids_in_order(self.session, self.tenant_id, record_ids)
         await self.session.execute(
             update(SyncRecord)
             .where(SyncRecord.tenant_id == self.tenant_id, SyncRecord.id.in_(record_ids))

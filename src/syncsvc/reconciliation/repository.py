@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from syncsvc.models import Connection, Reconciliation, SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
 from syncsvc.reconciliation.compare import HostInvoice, HostPayment
+from syncsvc.records.lock_order import by_key, lock_in_order
 
 CHUNK = 500
 
@@ -131,6 +132,13 @@ class ReconciliationRepository:
                 )
             )
         return hosts, payments, pushed
+
+    async def lock(self, keys: list[tuple[RecordKind, str]]) -> None:
+        """Lock the rows a fix writes with several statements first, in the one lock order
+        (`records.lock_order`), so a fix never deadlocks with a batch or the push worker."""
+        await lock_in_order(
+            self.session, self.tenant_id, by_key((kind.value, host_id) for kind, host_id in keys)
+        )
 
     async def requeue(self, kind: RecordKind, host_ids: list[str], now: datetime) -> None:
         """Due again now, looked up in the package before it is written (it may be there

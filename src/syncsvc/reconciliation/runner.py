@@ -245,8 +245,10 @@ def _not_fixed(record: SyncRecord | None, package: str) -> dict[str, Any]:
 async def _fix_payments(run: Run, rows: list[dict[str, Any]], package: str) -> None:
     to_push = sorted(r["payment_id"] for r in rows if r["outcome"] == "missing_in_provider")
     now = run.clock()
+    linked = [r["payment_id"] for r in rows if r.get("matched_by") == "entered_on_both_sides"]
     async with transaction(run.sessions) as session:
         repository = ReconciliationRepository(session, run.tenant_id)
+        await repository.lock([(RecordKind.PAYMENT, host_id) for host_id in [*to_push, *linked]])
         await repository.requeue(RecordKind.PAYMENT, to_push, now)
         for row in rows:
             if row.get("matched_by") == "entered_on_both_sides":
@@ -293,6 +295,7 @@ async def _fix(run: Run, rows: list[Row], package: str) -> None:
             wanted[RecordKind.PAYMENT].add(missing["payment_id"])
     async with transaction(run.sessions) as session:
         repository = ReconciliationRepository(session, run.tenant_id)
+        await repository.lock([(k, host_id) for k, ids in wanted.items() for host_id in ids])
         for kind, host_ids in wanted.items():
             await repository.requeue(kind, sorted(host_ids), run.clock())
         await _tell_host(

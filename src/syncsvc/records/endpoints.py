@@ -10,6 +10,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.models.enums import RecordKind
 from syncsvc.problems import DecimalJSONRoute, Problem
@@ -24,7 +25,7 @@ from syncsvc.records.canonical import (
     Payment,
 )
 from syncsvc.records.overview import sync_overview
-from syncsvc.records.repository import state_of
+from syncsvc.records.repository import RecordState, state_of
 from syncsvc.records.schemas import (
     BatchRequest,
     BatchResponse,
@@ -34,7 +35,7 @@ from syncsvc.records.schemas import (
     status_document,
 )
 from syncsvc.records.service import Outcome, RecordService, UpsertResult, conflict_problem
-from syncsvc.state import AppStateDep, SessionDep
+from syncsvc.state import AppStateDep, SessionDep, UnitOfWorkDep
 from syncsvc.tenants.auth import TenantId
 
 router = APIRouter(prefix="/v1", tags=["records"], route_class=DecimalJSONRoute)
@@ -60,6 +61,22 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "Body over the size limit"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
 }
+# Writes only: other writers on the same records kept this one from completing after the
+# service's own retries. Nothing was changed; the same request may be sent again.
+_BUSY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Problem,
+        "description": "Busy: nothing was changed; send the same request again after "
+        "`Retry-After` seconds",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before sending the request again.",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
+_WRITE_PROBLEMS = {**_PROBLEMS, **_BUSY}
 _RETRY_PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: _PROBLEMS[401],
     404: _PROBLEMS[404],
@@ -68,6 +85,7 @@ _RETRY_PROBLEMS: dict[int | str, dict[str, Any]] = {
         "description": "Not failed or blocked; `current_state` names its sync state",
     },
     422: _PROBLEMS[422],
+    **_BUSY,
 }
 
 
@@ -82,16 +100,20 @@ def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JS
         record_id: HostIdPath,
         body: Annotated[model, Body()],  # type: ignore[valid-type]
         tenant_id: TenantId,
-        session: SessionDep,
+        work: UnitOfWorkDep,
         state: AppStateDep,
     ) -> JSONResponse:
         record = cast(CanonicalRecord, body)
-        service = RecordService(session, tenant_id, state.clock)
-        result = await service.upsert(kind, record_id, record)
-        response = _answer(result, kind, record_id, record.version)
-        if result.outcome is Outcome.ACCEPTED:
-            await announce(session)
-        return response
+
+        async def upsert(session: AsyncSession) -> UpsertResult:
+            result = await RecordService(session, tenant_id, state.clock).upsert(
+                kind, record_id, record
+            )
+            if result.outcome is Outcome.ACCEPTED:
+                await announce(session)
+            return result
+
+        return _answer(await work.run(upsert), kind, record_id, record.version)
 
     return put_record
 
@@ -114,32 +136,37 @@ def _delete_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
     async def delete_record(
         record_id: HostIdPath,
         tenant_id: TenantId,
-        session: SessionDep,
+        work: UnitOfWorkDep,
         state: AppStateDep,
         version: Annotated[
             int | None,
             Query(ge=0, description="The host's version of the deletion; refused if older."),
         ] = None,
     ) -> JSONResponse:
-        result = await RecordService(session, tenant_id, state.clock).delete(
-            kind, record_id, version
-        )
-        response = _answer(result, kind, record_id, version)
-        if result.outcome is Outcome.ACCEPTED:
-            await announce(session)
-        return response
+
+        async def delete(session: AsyncSession) -> UpsertResult:
+            result = await RecordService(session, tenant_id, state.clock).delete(
+                kind, record_id, version
+            )
+            if result.outcome is Outcome.ACCEPTED:
+                await announce(session)
+            return result
+
+        return _answer(await work.run(delete), kind, record_id, version)
 
     return delete_record
 
 
 def _retry_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
     async def retry_record(
-        record_id: HostIdPath, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+        record_id: HostIdPath, tenant_id: TenantId, work: UnitOfWorkDep, state: AppStateDep
     ) -> JSONResponse:
-        record = await RecordService(session, tenant_id, state.clock).retry(kind, record_id)
-        response = JSONResponse(status_document(state_of(record)), status_code=202)
-        await announce(session)
-        return response
+        async def requeue(session: AsyncSession) -> RecordState:
+            record = await RecordService(session, tenant_id, state.clock).retry(kind, record_id)
+            await announce(session)
+            return state_of(record)
+
+        return JSONResponse(status_document(await work.run(requeue)), status_code=202)
 
     return retry_record
 
@@ -152,7 +179,7 @@ for _kind, _path, _model in ROUTES:
         methods=["PUT"],
         status_code=202,
         response_model=RecordStatus,
-        responses={200: {"model": RecordStatus, "description": "Unchanged"}, **_PROBLEMS},
+        responses={200: {"model": RecordStatus, "description": "Unchanged"}, **_WRITE_PROBLEMS},
         summary=f"Upsert a {_label}",
         operation_id=f"put_{_kind.value}",
     )
@@ -171,7 +198,10 @@ for _kind, _path, _model in ROUTES:
         methods=["DELETE"],
         status_code=202,
         response_model=RecordStatus,
-        responses={200: {"model": RecordStatus, "description": "Already deleted"}, **_PROBLEMS},
+        responses={
+            200: {"model": RecordStatus, "description": "Already deleted"},
+            **_WRITE_PROBLEMS,
+        },
         summary=f"Void or delete a {_label} on the accounting package",
         operation_id=f"delete_{_kind.value}",
     )
@@ -190,17 +220,19 @@ for _kind, _path, _model in ROUTES:
 @router.post(
     "/batch",
     response_model=BatchResponse,
-    responses=_PROBLEMS,
+    responses=_WRITE_PROBLEMS,
     summary="Up to 1,000 upserts or deletes, each answered on its own",
 )
 async def post_batch(
-    body: BatchRequest, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+    body: BatchRequest, tenant_id: TenantId, work: UnitOfWorkDep, state: AppStateDep
 ) -> JSONResponse:
-    answer = await run_batch(RecordService(session, tenant_id, state.clock), body.operations)
-    response = JSONResponse(answer)
-    if any(result["status"] == 202 for result in answer["results"]):
-        await announce(session)
-    return response
+    async def apply(session: AsyncSession) -> dict[str, Any]:
+        answer = await run_batch(RecordService(session, tenant_id, state.clock), body.operations)
+        if any(result["status"] == 202 for result in answer["results"]):
+            await announce(session)
+        return answer
+
+    return JSONResponse(await work.run(apply))
 
 
 @router.get(

@@ -15,11 +15,9 @@ from sqlalchemy import (
     Select,
     Table,
     Uuid,
-    and_,
     bindparam,
     case,
     func,
-    or_,
     select,
     text,
     update,
@@ -30,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from syncsvc.models import SyncRecord
 from syncsvc.models.base import UTCDateTime
 from syncsvc.models.enums import RecordKind, SyncState
+from syncsvc.records.lock_order import by_key, lock_in_order
 
 RecordKey = tuple[str, str]  # (kind, host id)
 # The states a host may send back to the queue by hand: the ones the worker gave up on.
@@ -94,7 +93,9 @@ def state_of(row: Any) -> RecordState:
 
 # Postgres: the whole batch travels as one JSON document unpacked by jsonb_to_recordset, so
 # the statement text is the same for 1 row or 1,000 (the driver parses and caches it once)
-# and no per-value escaping is paid. Same rule as the SQLite statement below.
+# and no per-value escaping is paid. Same rule as the SQLite statement below. Rows are
+# inserted (and existing ones locked) in the lock order whatever order the host sent them
+# in (`records/lock_order.py`), so two batches sharing records queue instead of deadlocking.
 _POSTGRES_BULK_UPSERT = (
     text(
         """
@@ -105,6 +106,7 @@ SELECT :tenant_id, t.kind, t.host_id, t.version, t.payload, t.hash,
     NULL, false, false, 'pending', 0, :now, :now, :now
 FROM jsonb_to_recordset(CAST(:rows AS jsonb))
     AS t(kind varchar, host_id varchar, version bigint, hash varchar, payload jsonb)
+ORDER BY t.kind COLLATE "C", t.host_id COLLATE "C"
 ON CONFLICT (tenant_id, kind, host_id) DO UPDATE SET
     host_version = excluded.host_version,
     payload = excluded.payload,
@@ -214,21 +216,19 @@ class RecordRepository:
         result = await connection.execute(_upsert_statement("sqlite"), rows)
         return [state_of(row) for row in result.all()]
 
+    async def lock(self, keys: Iterable[RecordKey]) -> None:
+        """Lock the stored rows of these keys now, in the lock order: for a unit of work
+        that then writes them over several statements."""
+        keys = list(keys)
+        if keys:
+            await lock_in_order(self.session, self.tenant_id, by_key(keys))
+
     async def states(self, keys: Iterable[RecordKey]) -> dict[RecordKey, RecordState]:
         keys = list(keys)
         if not keys:
             return {}
         found: dict[RecordKey, RecordState] = {}
-        by_kind: dict[str, list[str]] = {}
-        for kind, host_id in keys:
-            by_kind.setdefault(kind, []).append(host_id)
-        condition = or_(
-            *(
-                and_(SyncRecord.kind == kind, SyncRecord.host_id.in_(host_ids))
-                for kind, host_ids in by_kind.items()
-            )
-        )
-        rows = await self.session.execute(self._scoped(select(*STATE_COLUMNS).where(condition)))
+        rows = await self.session.execute(self._scoped(select(*STATE_COLUMNS).where(by_key(keys))))
         for row in rows:
             state = state_of(row)
             found[state.key] = state
