@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from syncsvc.events.delivery import last_event_seq
 from syncsvc.models import HostWebhook, WebhookDelivery
+from syncsvc.models.base import BIGINT_MAX
 from syncsvc.problems import Problem, ProblemError
 from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
@@ -36,6 +37,7 @@ class WebhookIn(BaseModel):
     after: int | None = Field(
         default=None,
         ge=0,
+        le=BIGINT_MAX,
         description="Deliver events after this id; default: only events raised from now on.",
     )
 

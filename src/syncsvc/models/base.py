@@ -42,6 +42,10 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 # 64-bit ids on Postgres; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
+# The largest value a BIGINT column holds (SQLite's INTEGER is the same 8 bytes): an input
+# stored in or compared with one is bounded by it, so a larger one is a 422, not a 500.
+BIGINT_MAX = 2**63 - 1
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

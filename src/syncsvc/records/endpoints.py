@@ -17,6 +17,7 @@ from syncsvc.push.wakeup import announce
 from syncsvc.records.batch import run_batch
 from syncsvc.records.canonical import (
     HOST_ID_PATTERN,
+    VERSION_MAX,
     CanonicalRecord,
     CreditNote,
     Customer,
@@ -118,7 +119,11 @@ def _delete_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
         state: AppStateDep,
         version: Annotated[
             int | None,
-            Query(ge=0, description="The host's version of the deletion; refused if older."),
+            Query(
+                ge=0,
+                le=VERSION_MAX,
+                description="The host's version of the deletion; refused if older.",
+            ),
         ] = None,
     ) -> JSONResponse:
         result = await RecordService(session, tenant_id, state.clock).delete(

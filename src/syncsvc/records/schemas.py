@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from syncsvc.models.enums import RecordKind, SyncState
-from syncsvc.records.canonical import HOST_ID_PATTERN
+from syncsvc.records.canonical import HOST_ID_PATTERN, VERSION_MAX, Version
 from syncsvc.records.repository import RecordState
 
 MAX_BATCH_OPERATIONS = 1000
@@ -74,6 +74,8 @@ _OPERATION_SCHEMA: dict[str, Any] = {
         },
         "version": {
             "type": "integer",
+            "minimum": 0,
+            "maximum": VERSION_MAX,
             "description": "For `delete`: optional, refused if older than the stored one.",
         },
     },
@@ -96,7 +98,7 @@ class BatchOperation(BaseModel):
     kind: RecordKind
     id: Annotated[str, Field(pattern=HOST_ID_PATTERN)]
     data: dict[str, Any] | None = None
-    version: Annotated[int, Field(strict=True, ge=0)] | None = None
+    version: Version | None = None
 
 
 class BatchResult(BaseModel):
