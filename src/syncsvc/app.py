@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc import __version__
+from syncsvc.api_docs import install_api_docs
 from syncsvc.config import Settings
 from syncsvc.connections.endpoints import router as connection_router
 from syncsvc.connections.hub import ProviderHub
@@ -118,9 +119,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by install_api_docs, not from a CDN
         redoc_url=None,
     )
+    install_api_docs(app)
     request_counter = RequestCounter()
     install_problem_handlers(app)
     for router in (
