@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc import __version__
+from syncsvc.api_contract import complete_openapi
 from syncsvc.api_docs import install_api_docs
 from syncsvc.config import Settings
 from syncsvc.connections.endpoints import router as connection_router
@@ -123,6 +124,7 @@ def create_app(
         redoc_url=None,
     )
     install_api_docs(app)
+    complete_openapi(app)
     request_counter = RequestCounter()
     install_problem_handlers(app)
     for router in (

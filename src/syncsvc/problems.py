@@ -218,6 +218,20 @@ class DecimalJSONRequest(Request):
 
 
 class DecimalJSONRoute(APIRoute):
+    """Reads JSON bodies with decimals, and refuses a body of another media type with 415."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.body_field is not None:
+            # A copy: the routes of a module often share one `responses` mapping.
+            self.responses = {
+                **self.responses,
+                415: {
+                    "model": Problem,
+                    "description": "Body is not JSON (`Content-Type: application/json`)",
+                },
+            }
+
     def get_route_handler(self) -> Any:
         handler = super().get_route_handler()
 

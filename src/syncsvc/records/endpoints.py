@@ -27,6 +27,7 @@ from syncsvc.records.canonical import (
 from syncsvc.records.overview import sync_overview
 from syncsvc.records.repository import state_of
 from syncsvc.records.schemas import (
+    RECORD_EXAMPLES,
     BatchRequest,
     BatchResponse,
     RecordStatus,
@@ -79,9 +80,11 @@ def _answer(result: UpsertResult, kind: RecordKind, host_id: str, sent: int | No
 
 
 def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JSONResponse]]:
+    example = Body(openapi_examples={kind.value: {"value": RECORD_EXAMPLES[kind]}})
+
     async def put_record(
         record_id: HostIdPath,
-        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        body: Annotated[model, example],  # type: ignore[valid-type]
         tenant_id: TenantId,
         session: SessionDep,
         state: AppStateDep,
