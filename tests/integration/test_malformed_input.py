@@ -269,3 +269,14 @@ async def test_a_body_that_is_not_utf8_is_422_naming_the_body(
     assert error["location"] == "body"
     assert error["code"] == "body_not_utf8"
     assert "not UTF-8" in error["message"]
+
+
+async def test_a_body_nested_too_deeply_is_422_naming_the_body(api: httpx.AsyncClient) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    answer = await api.put(
+        "/v1/customers/c1", content=deep, headers={"content-type": "application/json"}
+    )
+    problem = assert_problem(answer, 422, "(root)")
+    errors = problem["errors"]
+    assert isinstance(errors, list)
+    assert errors[0]["code"] == "body_too_deep"
