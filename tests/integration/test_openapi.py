@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -95,3 +96,37 @@ async def test_every_error_is_a_documented_problem(client: httpx.AsyncClient) ->
                     assert schema == {"$ref": "#/components/schemas/Problem"}
     record_put = document["paths"]["/v1/invoices/{record_id}"]["put"]["responses"]
     assert set(record_put) == {"200", "202", "401", "409", "413", "415", "422"}
+
+
+def _unbounded_integers(schema: Any, schemas: dict[str, Any], where: str) -> list[str]:
+    """Each integer in an input schema without a maximum, by where it is."""
+    if not isinstance(schema, dict):
+        return []
+    if "$ref" in schema:
+        return _unbounded_integers(schemas[schema["$ref"].rpartition("/")[2]], schemas, where)
+    found = []
+    if schema.get("type") == "integer" and schema.get("maximum", 2**63) > 2**62:
+        found.append(where)
+    for name, child in schema.get("properties", {}).items():
+        found += _unbounded_integers(child, schemas, f"{where}.{name}")
+    for key in ("items", "additionalProperties"):
+        found += _unbounded_integers(schema.get(key), schemas, f"{where}[]")
+    for child in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        found += _unbounded_integers(child, schemas, where)
+    return found
+
+
+async def test_every_integer_the_api_takes_is_bounded_within_a_bigint(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    unbounded = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                where = f"{method} {path} {parameter['in']} {parameter['name']}"
+                unbounded += _unbounded_integers(parameter.get("schema"), schemas, where)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                unbounded += _unbounded_integers(media["schema"], schemas, f"{method} {path} body")
+    assert unbounded == []

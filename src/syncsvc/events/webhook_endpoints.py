@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from syncsvc.events.delivery import last_event_seq
 from syncsvc.models import HostWebhook, WebhookDelivery
-from syncsvc.models.base import BIGINT_MAX
+from syncsvc.models.base import INPUT_INT_MAX
 from syncsvc.problems import DecimalJSONRoute, Problem, ProblemError
 from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
@@ -33,10 +33,8 @@ class WebhookIn(BaseModel):
         description="Signs each delivery: `X-Syncsvc-Signature: t=TIMESTAMP,v1=HEX`, HEX the "
         "HMAC-SHA256 of `TIMESTAMP.` and the raw body. Never shown again.",
     )
-    after: int | None = Field(
+    after: Annotated[int, Field(ge=0, le=INPUT_INT_MAX)] | None = Field(
         default=None,
-        ge=0,
-        le=BIGINT_MAX,
         description="Deliver events after this id; default: only events raised from now on.",
     )
 
