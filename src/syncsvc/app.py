@@ -11,6 +11,8 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc import __version__
+from syncsvc.api_contract import complete_openapi
+from syncsvc.api_docs import install_api_docs
 from syncsvc.config import Settings
 from syncsvc.connections.endpoints import router as connection_router
 from syncsvc.connections.hub import ProviderHub
@@ -129,9 +131,11 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from the package by install_api_docs, not from a CDN
         redoc_url=None,
     )
+    install_api_docs(app)
+    complete_openapi(app)
     install_problem_handlers(app)
     install_contention_handler(app)
     for router in (

@@ -138,6 +138,28 @@ def validation_problem(errors: Sequence[Any], *, location: str = "body") -> Prob
     )
 
 
+def unreadable_body_problem(cause: BaseException) -> ProblemError | None:
+    """The problem for a body that could not be read as JSON text at all, or None when the
+    cause is something else. JSON between systems is UTF-8 (RFC 8259, section 8.1)."""
+    if isinstance(cause, UnicodeDecodeError):
+        message = (
+            f"Body is not UTF-8: {cause.reason} at byte {cause.start}; send JSON encoded as UTF-8."
+        )
+        code = "body_not_utf8"
+    elif isinstance(cause, RecursionError):
+        message = "Body is nested too deeply to read."
+        code = "body_too_deep"
+    else:
+        return None
+    return ProblemError(
+        422,
+        "Request is not valid",
+        "The body cannot be read as JSON.",
+        slug="validation",
+        errors=[FieldError(field="(root)", location="body", message=message, code=code)],
+    )
+
+
 _TITLES = {
     400: "Bad request",
     401: "Not authenticated",
@@ -171,6 +193,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        # FastAPI answers a body it could not decode with a bare 400: name the body instead.
+        unreadable = unreadable_body_problem(exc.__cause__) if exc.__cause__ else None
+        if unreadable is not None:
+            return problem_response(unreadable)
         title = _TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
         return problem_response(
@@ -197,6 +223,20 @@ class DecimalJSONRequest(Request):
 
 
 class DecimalJSONRoute(APIRoute):
+    """Reads JSON bodies with decimals, and refuses a body of another media type with 415."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.body_field is not None:
+            # A copy: the routes of a module often share one `responses` mapping.
+            self.responses = {
+                **self.responses,
+                415: {
+                    "model": Problem,
+                    "description": "Body is not JSON (`Content-Type: application/json`)",
+                },
+            }
+
     def get_route_handler(self) -> Any:
         handler = super().get_route_handler()
 

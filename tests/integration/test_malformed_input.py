@@ -228,3 +228,56 @@ async def test_nothing_accepted_is_lost_by_a_later_bad_request(api: httpx.AsyncC
     stored = (await api.get("/v1/customers/c1")).json()
     assert stored["version"] == 1
     assert stored["data"]["name"] == "Harbour Cafe"
+
+
+BEYOND_A_BIGINT = 32589158477190044731  # what schemathesis sent: over 2**64
+
+
+async def test_integers_past_a_bigint_are_422_naming_the_field(api: httpx.AsyncClient) -> None:
+    assert_problem(await api.get("/v1/events", params={"after": BEYOND_A_BIGINT}), 422, "after")
+    hook = {"url": "https://host.example/hooks", "secret": "s" * 16, "after": BEYOND_A_BIGINT}
+    assert_problem(await api.put("/v1/webhook", json=hook), 422, "after")
+    too_new = {"version": BEYOND_A_BIGINT}
+    assert_problem(await api.delete("/v1/invoices/i1", params=too_new), 422, "version")
+    batch = {"operations": [{"op": "delete", "kind": "invoice", "id": "i1", **too_new}]}
+    answer = await api.post("/v1/batch", json=batch)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"][0]["status"] == 422
+
+
+async def test_the_largest_documented_cursor_is_still_a_cursor(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/v1/events", params={"after": 2**62})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"events": [], "next_after": 2**62}
+    assert_problem(await api.get("/v1/events", params={"after": 2**62 + 1}), 422, "after")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "/v1/customers/c1"), ("PUT", "/v1/webhook"), ("PUT", "/v1/settings")],
+)
+async def test_a_body_that_is_not_utf8_is_422_naming_the_body(
+    api: httpx.AsyncClient, method: str, path: str
+) -> None:
+    answer = await api.request(
+        method, path, content=b'{"name": "Caf\xe9"}', headers={"content-type": "application/json"}
+    )
+    problem = assert_problem(answer, 422, "(root)")
+    assert problem["type"] == "/problems/validation"
+    errors = problem["errors"]
+    assert isinstance(errors, list)
+    [error] = errors
+    assert error["location"] == "body"
+    assert error["code"] == "body_not_utf8"
+    assert "not UTF-8" in error["message"]
+
+
+async def test_a_body_nested_too_deeply_is_422_naming_the_body(api: httpx.AsyncClient) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    answer = await api.put(
+        "/v1/customers/c1", content=deep, headers={"content-type": "application/json"}
+    )
+    problem = assert_problem(answer, 422, "(root)")
+    errors = problem["errors"]
+    assert isinstance(errors, list)
+    assert errors[0]["code"] == "body_too_deep"

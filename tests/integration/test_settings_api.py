@@ -90,3 +90,73 @@ async def test_settings_are_per_tenant(client: httpx.AsyncClient, tenant: Tenant
     assert (
         await client.delete("/v1/settings/supplies/valve", headers=other.headers)
     ).status_code == 404
+
+
+async def _with_every_part_set(api: httpx.AsyncClient) -> dict[str, object]:
+    answer = await api.put(
+        "/v1/settings",
+        json={
+            "payments_account": "090",
+            "rounding_account": "860",
+            "default_tracking": [{"category": "Region", "option": "North"}],
+            "xero": {"tax_types": {"GST": "OUTPUT2"}},
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    await api.put("/v1/settings/job-types/jt-1", json={"labour_income_account": "201"})
+    await api.put("/v1/settings/supplies/valve", json={"income_account": "262"})
+    await api.put("/v1/settings/payment-methods/card", json={"surcharge_account": "270"})
+    settings: dict[str, object] = (await api.get("/v1/settings")).json()
+    return settings
+
+
+async def test_what_get_returns_put_takes_back_unchanged(api: httpx.AsyncClient) -> None:
+    before = await _with_every_part_set(api)
+    answer = await api.put("/v1/settings", json=before)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == before
+    assert (await api.get("/v1/settings")).json() == before
+
+
+async def test_get_modify_put_changes_only_what_was_modified(api: httpx.AsyncClient) -> None:
+    before = await _with_every_part_set(api)
+    answer = await api.put("/v1/settings", json={**before, "payments_account": "091"})
+    assert answer.status_code == 200, answer.text
+    assert (await api.get("/v1/settings")).json() == {**before, "payments_account": "091"}
+
+
+async def test_overrides_left_out_of_put_are_kept(api: httpx.AsyncClient) -> None:
+    before = await _with_every_part_set(api)
+    document = {key: value for key, value in before.items() if key != "overrides"}
+    assert (await api.put("/v1/settings", json=document)).status_code == 200
+    assert (await api.get("/v1/settings")).json()["overrides"] == before["overrides"]
+
+
+async def test_overrides_changed_in_put_are_refused_by_name(api: httpx.AsyncClient) -> None:
+    before = await _with_every_part_set(api)
+    overrides = before["overrides"]
+    assert isinstance(overrides, dict)
+    changed = {
+        **overrides,
+        "supplies": {"valve": {"income_account": "263"}, "pipe": {"income_account": "262"}},
+        "payment_methods": {},
+    }
+    answer = await api.put(
+        "/v1/settings", json={**before, "payments_account": "091", "overrides": changed}
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    fields = [error["field"] for error in answer.json()["errors"]]
+    assert fields == [
+        "overrides.supplies.pipe",
+        "overrides.supplies.valve",
+        "overrides.payment_methods.card",
+    ]
+    assert "PUT or DELETE /v1/settings/supplies/pipe" in answer.json()["errors"][0]["message"]
+    assert (await api.get("/v1/settings")).json() == before  # nothing changed
+
+
+async def test_unknown_fields_inside_overrides_are_named(api: httpx.AsyncClient) -> None:
+    answer = await api.put("/v1/settings", json={"overrides": {"colours": {}}})
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["overrides.colours"]

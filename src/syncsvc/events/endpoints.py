@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventOut, EventPage, EventType
+from syncsvc.models.base import INPUT_INT_MAX
 from syncsvc.problems import Problem
 from syncsvc.state import SessionDep
 from syncsvc.tenants.auth import TenantId
@@ -22,7 +23,9 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 async def get_events(
     tenant_id: TenantId,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Last event id already seen.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=INPUT_INT_MAX, description="Last event id already seen.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     events = await EventRepository(session, tenant_id).after(after, limit)

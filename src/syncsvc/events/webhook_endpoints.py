@@ -12,15 +12,15 @@ from sqlalchemy import delete
 from syncsvc.events.delivery import last_event_seq
 from syncsvc.events.repository import WebhookRepository
 from syncsvc.models import HostWebhook
-from syncsvc.problems import Problem, ProblemError
+from syncsvc.models.base import INPUT_INT_MAX
+from syncsvc.problems import DecimalJSONRoute, Problem, ProblemError
 from syncsvc.state import AppStateDep, SessionDep
 from syncsvc.tenants.auth import TenantId
 
-router = APIRouter(prefix="/v1/webhook", tags=["events"])
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    401: {"model": Problem},
-    404: {"model": Problem},
-    422: {"model": Problem},
+router = APIRouter(prefix="/v1/webhook", tags=["events"], route_class=DecimalJSONRoute)
+# Beyond the 401 (and for a body 413, 415, 422) that `api_contract` adds to every such route.
+_NOT_REGISTERED: dict[int | str, dict[str, object]] = {
+    404: {"model": Problem, "description": "No webhook is registered"}
 }
 
 
@@ -34,9 +34,8 @@ class WebhookIn(BaseModel):
         description="Signs each delivery: `X-Syncsvc-Signature: t=TIMESTAMP,v1=HEX`, HEX the "
         "HMAC-SHA256 of `TIMESTAMP.` and the raw body. Never shown again.",
     )
-    after: int | None = Field(
+    after: Annotated[int, Field(ge=0, le=INPUT_INT_MAX)] | None = Field(
         default=None,
-        ge=0,
         description="Deliver events after this id; default: only events raised from now on.",
     )
 
@@ -77,7 +76,7 @@ def _not_registered() -> ProblemError:
     return ProblemError(404, "Not found", "No webhook is registered.", slug="not-found")
 
 
-@router.put("", response_model=WebhookOut, responses=_PROBLEMS, summary="Register the webhook")
+@router.put("", response_model=WebhookOut, summary="Register the webhook")
 async def put_webhook(
     body: WebhookIn, tenant_id: TenantId, session: SessionDep, state: AppStateDep
 ) -> WebhookOut:
@@ -105,7 +104,7 @@ async def put_webhook(
     return _out(webhook)
 
 
-@router.get("", response_model=WebhookOut, responses=_PROBLEMS, summary="The webhook's state")
+@router.get("", response_model=WebhookOut, responses=_NOT_REGISTERED, summary="The webhook's state")
 async def get_webhook(tenant_id: TenantId, session: SessionDep) -> WebhookOut:
     webhook = await session.get(HostWebhook, tenant_id)
     if webhook is None:
@@ -113,7 +112,7 @@ async def get_webhook(tenant_id: TenantId, session: SessionDep) -> WebhookOut:
     return _out(webhook)
 
 
-@router.delete("", status_code=204, responses=_PROBLEMS, summary="Stop deliveries")
+@router.delete("", status_code=204, responses=_NOT_REGISTERED, summary="Stop deliveries")
 async def delete_webhook(tenant_id: TenantId, session: SessionDep) -> Response:
     removed = await session.execute(delete(HostWebhook).where(HostWebhook.tenant_id == tenant_id))
     if not getattr(removed, "rowcount", 0):
@@ -124,7 +123,6 @@ async def delete_webhook(tenant_id: TenantId, session: SessionDep) -> Response:
 @router.get(
     "/deliveries",
     response_model=DeliveryPage,
-    responses=_PROBLEMS,
     summary="Delivery attempts and the host's answers, newest first",
 )
 async def get_deliveries(

@@ -42,6 +42,11 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 # 64-bit ids on Postgres; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
+# The largest integer an input may carry into a BIGINT column (SQLite's INTEGER is the same
+# 8 bytes), so a larger one is a 422, not a 500. 2**62 rather than 2**63 - 1: it is exact as
+# a float, which is how FastAPI writes a body's bounds in the OpenAPI document.
+INPUT_INT_MAX = 2**62
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -23,12 +23,14 @@ from pydantic import (
 )
 
 from syncsvc.kit.money import to_cents, to_four_places
+from syncsvc.models.base import INPUT_INT_MAX
 from syncsvc.models.enums import RecordKind
 
 HOST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,99}$"
 
 HostId = Annotated[str, StringConstraints(pattern=HOST_ID_PATTERN)]
-Version = Annotated[int, Field(strict=True, ge=0, le=2**62)]
+VERSION_MAX = INPUT_INT_MAX
+Version = Annotated[int, Field(strict=True, ge=0, le=VERSION_MAX)]
 StrictBool = Annotated[bool, Field(strict=True)]
 
 Text50 = Annotated[str, StringConstraints(max_length=50)]

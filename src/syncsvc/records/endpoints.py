@@ -18,6 +18,7 @@ from syncsvc.push.wakeup import announce
 from syncsvc.records.batch import run_batch
 from syncsvc.records.canonical import (
     HOST_ID_PATTERN,
+    VERSION_MAX,
     CanonicalRecord,
     CreditNote,
     Customer,
@@ -27,6 +28,7 @@ from syncsvc.records.canonical import (
 from syncsvc.records.overview import sync_overview
 from syncsvc.records.repository import RecordState, state_of
 from syncsvc.records.schemas import (
+    RECORD_EXAMPLES,
     BatchRequest,
     BatchResponse,
     RecordStatus,
@@ -51,15 +53,19 @@ ROUTES: list[tuple[RecordKind, str, type[Any]]] = [
     (RecordKind.CREDIT_NOTE, "credit-notes", CreditNote),
 ]
 
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "Missing or wrong API key"},
-    404: {"model": Problem, "description": "No such record for this tenant"},
+# What each route can answer beyond what every route behind a key or with a body answers
+# (401, 413, 422: added to the document by `api_contract`).
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such record for this tenant"}
+}
+_VERSION_CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": Problem,
         "description": "Version conflict; `current_version` names the stored one",
-    },
-    413: {"model": Problem, "description": "Body over the size limit"},
-    422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
+    }
+}
+_INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "Invalid input; `errors` names each field"}
 }
 # Writes only: other writers on the same records kept this one from completing after the
 # service's own retries. Nothing was changed; the same request may be sent again.
@@ -76,15 +82,13 @@ _BUSY: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-_WRITE_PROBLEMS = {**_PROBLEMS, **_BUSY}
 _RETRY_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: _PROBLEMS[401],
-    404: _PROBLEMS[404],
+    **_NOT_FOUND,
     409: {
         "model": Problem,
         "description": "Not failed or blocked; `current_state` names its sync state",
     },
-    422: _PROBLEMS[422],
+    **_INVALID,
     **_BUSY,
 }
 
@@ -96,9 +100,11 @@ def _answer(result: UpsertResult, kind: RecordKind, host_id: str, sent: int | No
 
 
 def _put_route(kind: RecordKind, model: type[Any]) -> Callable[..., Awaitable[JSONResponse]]:
+    example = Body(openapi_examples={kind.value: {"value": RECORD_EXAMPLES[kind]}})
+
     async def put_record(
         record_id: HostIdPath,
-        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        body: Annotated[model, example],  # type: ignore[valid-type]
         tenant_id: TenantId,
         work: UnitOfWorkDep,
         state: AppStateDep,
@@ -140,7 +146,11 @@ def _delete_route(kind: RecordKind) -> Callable[..., Awaitable[JSONResponse]]:
         state: AppStateDep,
         version: Annotated[
             int | None,
-            Query(ge=0, description="The host's version of the deletion; refused if older."),
+            Query(
+                ge=0,
+                le=VERSION_MAX,
+                description="The host's version of the deletion; refused if older.",
+            ),
         ] = None,
     ) -> JSONResponse:
 
@@ -179,7 +189,12 @@ for _kind, _path, _model in ROUTES:
         methods=["PUT"],
         status_code=202,
         response_model=RecordStatus,
-        responses={200: {"model": RecordStatus, "description": "Unchanged"}, **_WRITE_PROBLEMS},
+        responses={
+            200: {"model": RecordStatus, "description": "Unchanged"},
+            **_VERSION_CONFLICT,
+            **_INVALID,
+            **_BUSY,
+        },
         summary=f"Upsert a {_label}",
         operation_id=f"put_{_kind.value}",
     )
@@ -188,7 +203,7 @@ for _kind, _path, _model in ROUTES:
         _get_route(_kind),
         methods=["GET"],
         response_model=StoredRecord,
-        responses=_PROBLEMS,
+        responses={**_NOT_FOUND, **_INVALID},
         summary=f"Read a {_label} and its sync state",
         operation_id=f"get_{_kind.value}",
     )
@@ -200,7 +215,10 @@ for _kind, _path, _model in ROUTES:
         response_model=RecordStatus,
         responses={
             200: {"model": RecordStatus, "description": "Already deleted"},
-            **_WRITE_PROBLEMS,
+            **_NOT_FOUND,
+            **_VERSION_CONFLICT,
+            **_INVALID,
+            **_BUSY,
         },
         summary=f"Void or delete a {_label} on the accounting package",
         operation_id=f"delete_{_kind.value}",
@@ -220,7 +238,7 @@ for _kind, _path, _model in ROUTES:
 @router.post(
     "/batch",
     response_model=BatchResponse,
-    responses=_WRITE_PROBLEMS,
+    responses={**_INVALID, **_BUSY},
     summary="Up to 1,000 upserts or deletes, each answered on its own",
 )
 async def post_batch(
@@ -238,7 +256,6 @@ async def post_batch(
 @router.get(
     "/sync/status",
     response_model=SyncOverview,
-    responses=_PROBLEMS,
     summary="Counts of records by kind and sync state, the connection, the oldest pending",
 )
 async def get_sync_status(

@@ -8,10 +8,88 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from syncsvc.models.enums import RecordKind, SyncState
-from syncsvc.records.canonical import HOST_ID_PATTERN
+from syncsvc.records.canonical import HOST_ID_PATTERN, VERSION_MAX, Version
 from syncsvc.records.repository import RecordState
 
 MAX_BATCH_OPERATIONS = 1000
+
+
+_LABOUR_LINE = {
+    "kind": "labour",
+    "description": "Call-out and 2h labour",
+    "quantity": "2",
+    "unit_price": "95.00",
+    "tax_code": "OUTPUT2",
+}
+
+# One valid body per kind, as the API reference shows them (and a test sends them).
+RECORD_EXAMPLES: dict[RecordKind, dict[str, Any]] = {
+    RecordKind.CUSTOMER: {
+        "version": 1,
+        "name": "Harbour Cafe",
+        "email": "accounts@harbourcafe.example",
+        "phone": "+64 9 555 0100",
+        "customer_number": "C-1001",
+        "addresses": [{"type": "street", "line1": "1 Quay St", "city": "Auckland"}],
+    },
+    RecordKind.INVOICE: {
+        "version": 1,
+        "number": "INV-1001",
+        "customer_id": "cust-1",
+        "issue_date": "2026-11-20",
+        "due_date": "2026-12-20",
+        "job_number": "J-77",
+        "lines": [
+            _LABOUR_LINE,
+            {
+                "kind": "material",
+                "description": "Valve",
+                "quantity": "1",
+                "unit_price": "42.50",
+                "tax_code": "OUTPUT2",
+                "supply_item_id": "valve-15mm",
+            },
+        ],
+        "total": "267.38",
+    },
+    RecordKind.PAYMENT: {
+        "version": 1,
+        "invoice_id": "inv-1",
+        "amount": "267.38",
+        "date": "2026-11-21",
+        "payment_method_id": "card",
+        "surcharge": "4.01",
+        "is_card": True,
+    },
+    RecordKind.CREDIT_NOTE: {
+        "version": 1,
+        "number": "CN-1",
+        "customer_id": "cust-1",
+        "issue_date": "2026-11-22",
+        "lines": [
+            {"kind": "other", "description": "Goodwill", "quantity": "1", "unit_price": "20.00"}
+        ],
+        "allocations": [{"invoice_id": "inv-1", "amount": "20.00"}],
+    },
+}
+
+BATCH_EXAMPLE: dict[str, Any] = {
+    "operations": [
+        {
+            "op": "upsert",
+            "kind": "customer",
+            "id": "cust-1",
+            "data": RECORD_EXAMPLES[RecordKind.CUSTOMER],
+        },
+        {
+            "op": "upsert",
+            "kind": "invoice",
+            "id": "inv-1",
+            "data": RECORD_EXAMPLES[RecordKind.INVOICE],
+        },
+        {"op": "delete", "kind": "payment", "id": "pay-0", "version": 3},
+    ]
+}
 
 
 class SyncStatus(BaseModel):
@@ -74,6 +152,8 @@ _OPERATION_SCHEMA: dict[str, Any] = {
         },
         "version": {
             "type": "integer",
+            "minimum": 0,
+            "maximum": VERSION_MAX,
             "description": "For `delete`: optional, refused if older than the stored one.",
         },
     },
@@ -84,7 +164,7 @@ RawOperation = Annotated[dict[str, Any], WithJsonSchema(_OPERATION_SCHEMA)]
 
 
 class BatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [BATCH_EXAMPLE]})
 
     operations: list[RawOperation] = Field(min_length=1, max_length=MAX_BATCH_OPERATIONS)
 
@@ -96,7 +176,7 @@ class BatchOperation(BaseModel):
     kind: RecordKind
     id: Annotated[str, Field(pattern=HOST_ID_PATTERN)]
     data: dict[str, Any] | None = None
-    version: Annotated[int, Field(strict=True, ge=0)] | None = None
+    version: Version | None = None
 
 
 class BatchResult(BaseModel):

@@ -12,9 +12,9 @@ from syncsvc.models.enums import OverrideScope
 from syncsvc.problems import DecimalJSONRoute, Problem, ProblemError
 from syncsvc.records.canonical import HOST_ID_PATTERN
 from syncsvc.settings.schemas import (
-    AccountSettings,
     JobTypeOverride,
     PaymentMethodOverride,
+    SettingsUpdate,
     SettingsView,
     SupplyOverride,
 )
@@ -44,12 +44,14 @@ async def get_settings(
     response_model=SettingsView,
     responses=_PROBLEMS,
     summary="Replace the account settings (fields left out take their defaults)",
+    description="Takes what `GET /v1/settings` returns: `overrides` may be sent back as they "
+    "are (or left out) and are kept; they change only through their own routes.",
 )
 async def put_settings(
-    body: AccountSettings, tenant_id: TenantId, session: SessionDep, state: AppStateDep
+    body: SettingsUpdate, tenant_id: TenantId, session: SessionDep, state: AppStateDep
 ) -> SettingsView:
     connections = ConnectionService(session, state.providers)
-    await check_against_package(connections, tenant_id, body.model_dump())
+    await check_against_package(connections, tenant_id, body.model_dump(exclude={"overrides"}))
     return await SettingsService(session, tenant_id, state.clock).replace(body)
 
 

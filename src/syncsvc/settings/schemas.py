@@ -97,11 +97,29 @@ class PaymentMethodOverride(Strict):
     )
 
 
-class Overrides(BaseModel):
+class Overrides(Strict):
     job_types: dict[str, JobTypeOverride] = Field(default_factory=dict)
     supplies: dict[str, SupplyOverride] = Field(default_factory=dict)
     payment_methods: dict[str, PaymentMethodOverride] = Field(default_factory=dict)
 
 
+OVERRIDES_ROUTES = "`PUT`/`DELETE /v1/settings/{job-types,supplies,payment-methods}/{id}`"
+
+
 class SettingsView(AccountSettings):
-    overrides: Overrides = Field(default_factory=Overrides)
+    overrides: Overrides = Field(
+        default_factory=Overrides,
+        description=f"Set and removed one by one with {OVERRIDES_ROUTES}.",
+    )
+
+
+class SettingsUpdate(AccountSettings):
+    """What `PUT /v1/settings` takes: the document `GET` returns, changed where wanted.
+    Fields left out take their defaults."""
+
+    overrides: Overrides | None = Field(
+        default=None,
+        description="Read-only here, so a GET-modify-PUT round-trips: leave it out, or send it "
+        "as GET returned it (a 422 names each override that differs). Change overrides with "
+        f"{OVERRIDES_ROUTES}.",
+    )

@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from syncsvc.kit.clock import Clock
 from syncsvc.models.enums import OverrideScope
+from syncsvc.problems import FieldError, ProblemError
 from syncsvc.settings.repository import SettingsRepository
 from syncsvc.settings.schemas import (
     AccountSettings,
     JobTypeOverride,
     Overrides,
     PaymentMethodOverride,
+    SettingsUpdate,
     SettingsView,
     SupplyOverride,
 )
@@ -53,8 +55,12 @@ class SettingsService:
         settings = await self.account_settings()
         return SettingsView(**settings.model_dump(), overrides=await self.overrides())
 
-    async def replace(self, settings: AccountSettings) -> SettingsView:
-        await self.repository.save_document(settings.model_dump(mode="json"), self.clock())
+    async def replace(self, update: SettingsUpdate) -> SettingsView:
+        """Replaces the settings document; overrides sent with it must be the stored ones."""
+        if update.overrides is not None:
+            _refuse_changed_overrides(update.overrides, await self.overrides())
+        document = update.model_dump(mode="json", exclude={"overrides"})
+        await self.repository.save_document(document, self.clock())
         return await self.view()
 
     async def put_override(self, scope: OverrideScope, scope_id: str, value: BaseModel) -> None:
@@ -64,3 +70,29 @@ class SettingsService:
 
     async def delete_override(self, scope: OverrideScope, scope_id: str) -> bool:
         return await self.repository.delete_override(scope, scope_id)
+
+
+def _refuse_changed_overrides(sent: Overrides, stored: Overrides) -> None:
+    sent_scopes, stored_scopes = sent.model_dump(mode="json"), stored.model_dump(mode="json")
+    errors = [
+        FieldError(
+            field=f"overrides.{scope}.{scope_id}",
+            location="body",
+            message="Overrides are read-only in PUT /v1/settings: send them as GET returned "
+            f"them, or leave them out, and change this one with "
+            f"PUT or DELETE /v1/settings/{scope.replace('_', '-')}/{scope_id}.",
+            code="read_only",
+        )
+        for scope, stored_values in stored_scopes.items()
+        for scope_id in sorted(set(stored_values) | set(sent_scopes[scope]))
+        if sent_scopes[scope].get(scope_id) != stored_values.get(scope_id)
+    ]
+    if errors:
+        named = ", ".join(error.field for error in errors)
+        raise ProblemError(
+            422,
+            "Request is not valid",
+            f"Invalid fields: {named}",
+            slug="validation",
+            errors=errors,
+        )
