@@ -31,6 +31,7 @@ from syncsvc.push.wakeup import listen_for_work, run_push_loop
 from syncsvc.push.worker import PushWorker
 from syncsvc.reconciliation.endpoints import router as reconciliation_router
 from syncsvc.records.endpoints import router as records_router
+from syncsvc.requestid import RequestIdMiddleware
 from syncsvc.scheduler import build_scheduler
 from syncsvc.settings.endpoints import router as settings_router
 from syncsvc.state import AppState
@@ -139,4 +140,5 @@ def create_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestMetrics, counter=request_counter)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every line has it
     return app

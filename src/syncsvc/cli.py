@@ -48,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=args.access_log,
         proxy_headers=True,
+        use_colors=False,
     )
     return 0
 
@@ -82,7 +83,13 @@ def _sandbox(args: argparse.Namespace) -> int:
         f"(client sandbox-client / sandbox-secret); control at /xero/_control",
         flush=True,
     )
-    uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_config=None)
+    uvicorn.run(
+        create_sandbox_app(config),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        use_colors=False,
+    )
     return 0
 
 

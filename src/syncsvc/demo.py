@@ -156,7 +156,9 @@ async def run_demo(host: str, port: int, *, once: bool) -> int:
     app = create_app(settings)
     mount_sandbox(app, sandbox)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app, host=host, port=port, log_config=None, access_log=False, use_colors=False
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 
 from syncsvc.db import transaction
+from syncsvc.oplog import refused_webhook
 from syncsvc.pull.poller import RESOURCES, poller_for
 from syncsvc.pull.webhooks import events_of, signature_is_valid, take_in
 from syncsvc.state import AppState, AppStateDep
@@ -25,7 +26,7 @@ async def xero_webhook(request: Request, state: AppStateDep) -> Response:
     key = state.settings.providers.xero_webhook_key
     signature = request.headers.get("x-xero-signature")
     if key is None or not signature_is_valid(body, signature, key.get_secret_value()):
-        return Response(status_code=401)
+        return refused_webhook("xero", body, key_set=key is not None)
     events = events_of(body)
     if events is None:
         return Response(status_code=401)  # signed, yet not a delivery: Xero never sends it

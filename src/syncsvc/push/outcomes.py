@@ -18,6 +18,7 @@ from syncsvc.events.repository import EventRepository
 from syncsvc.events.schemas import EventType
 from syncsvc.models import SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
+from syncsvc.oplog import push_failures
 from syncsvc.push.planning import Due
 
 
@@ -81,6 +82,7 @@ async def record(
         )
     for state, rows in by_state.items():
         await session.execute(_STATEMENTS[state], rows)
+    push_failures(tenant_id, kind.value, results)  # one log line per record given up on
     events = EventRepository(session, tenant_id)
     for result in results:
         if result.state is SyncState.FAILED:
