@@ -37,6 +37,7 @@ from syncsvc.settings.endpoints import router as settings_router
 from syncsvc.state import AppState
 from syncsvc.tenants.endpoints import router as tenants_router
 from syncsvc.tenants.keycache import ApiKeyCache
+from syncsvc.unavailable import install_unavailable_handler
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ def create_app(
     )
     request_counter = RequestCounter()
     install_problem_handlers(app)
+    install_unavailable_handler(app)
     for router in (
         health_router,
         tenants_router,

@@ -22,9 +22,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from syncsvc.app import create_app
+    from syncsvc.startup import check_before_serving
 
     settings = Settings.from_env()
     migrate = False if args.no_migrate else None
+    check_before_serving(
+        settings, migrations_run_at_start=settings.uses_embedded_database and not args.no_migrate
+    )
     if args.sandbox:
         from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
 
@@ -156,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="syncsvc",
         description="Two-way sync between a job-management host and its accounting package.",
+        epilog=_exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -274,11 +280,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_codes_help() -> str:
+    from syncsvc.startup import EXIT_CODES
+
+    lines = ["exit codes:", "  0  done", "  1  failed (the message says why)", "  2  bad usage"]
+    lines += [f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items()]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from syncsvc.startup import StartupError
+
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.runtime.log_level, settings.runtime.log_format)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except StartupError as exc:
+        print(f"syncsvc: {exc}", file=sys.stderr)
+        return exc.exit_code
     return code
 
 
