@@ -14,6 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from syncsvc.sandbox.clock import ScaledClock
+from syncsvc.sandbox.paths import CaseInsensitivePaths
 from syncsvc.sandbox.xero.app import XeroSandbox, build_xero
 
 
@@ -49,6 +50,10 @@ def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
 def mount_sandbox(app: FastAPI, sandbox: Sandbox) -> None:
     """Serve the sandbox's routes from `app` (used by `syncsvc serve --sandbox`)."""
     app.include_router(sandbox.xero.router)
+    # Xero's own hosts (api, login, identity) answer any letter case; the control surface
+    # is the sandbox's own and keeps its spelling.
+    xero_hosts = ("/xero/api/", "/xero/login/", "/xero/identity/")
+    app.add_middleware(CaseInsensitivePaths, paths=sandbox.xero.paths, prefixes=xero_hosts)
 
 
 def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:
