@@ -29,16 +29,15 @@ def _serve(args: argparse.Namespace) -> int:
     check_before_serving(
         settings, migrations_run_at_start=settings.uses_embedded_database and not args.no_migrate
     )
+    settings = with_public_url(settings, args.host, args.port)
     if args.sandbox:
         from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
 
         # The service talks to the sandbox it serves itself, over loopback, exactly as it
         # would talk to the real hosts.
-        here = f"http://{args.host}:{args.port}"
+        here = f"http://{_loopback(args.host)}:{args.port}"
         settings = replace(
-            settings,
-            api=settings.api.model_copy(update={"public_url": here}),
-            providers=settings.providers.model_copy(update={"sandbox_url": here}),
+            settings, providers=settings.providers.model_copy(update={"sandbox_url": here})
         )
         sandbox = build_sandbox(SandboxConfig(auto_consent=_auto_consent(args)))
         app = create_app(settings, migrate=migrate)
@@ -55,6 +54,31 @@ def _serve(args: argparse.Namespace) -> int:
         use_colors=False,
     )
     return 0
+
+
+_WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 - names of the wildcard address, not a bind
+
+
+def _loopback(host: str) -> str:
+    """How this machine reaches a server listening on `host`."""
+    if host in _WILDCARDS:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def with_public_url(settings: Settings, host: str, port: int) -> Settings:
+    """OAuth redirects come back to the public URL: unless SYNCSVC_PUBLIC_URL says otherwise,
+    that is where this process listens (a wildcard address is reached as 127.0.0.1)."""
+    if "public_url" in settings.api.model_fields_set:
+        return settings
+    here = f"http://{_loopback(host)}:{port}"
+    if host in _WILDCARDS:
+        print(
+            f"syncsvc: SYNCSVC_PUBLIC_URL is not set; OAuth redirects go to {here}, "
+            "which only this machine reaches: set it to the address users' browsers use",
+            file=sys.stderr,
+        )
+    return replace(settings, api=settings.api.model_copy(update={"public_url": here}))
 
 
 def _reconcile(args: argparse.Namespace) -> int:

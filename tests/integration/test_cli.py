@@ -103,3 +103,21 @@ def test_reconcile_names_what_is_wrong(
     # Known tenant, never connected: the report fails and says why.
     assert main(["reconcile", "--tenant", tenant_id, *window]) == 1
     assert "not connected to an accounting package" in capsys.readouterr().err
+
+
+def test_the_public_url_follows_the_port_unless_it_is_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from syncsvc.cli import with_public_url
+    from syncsvc.config import Settings
+
+    monkeypatch.delenv("SYNCSVC_PUBLIC_URL", raising=False)
+    derived = with_public_url(Settings.from_env(), "127.0.0.1", 8123)
+    assert derived.api.public_url == "http://127.0.0.1:8123"
+    assert capsys.readouterr().err == ""
+    wildcard = with_public_url(Settings.from_env(), "0.0.0.0", 9000)  # noqa: S104
+    assert wildcard.api.public_url == "http://127.0.0.1:9000"
+    assert "SYNCSVC_PUBLIC_URL is not set" in capsys.readouterr().err
+    monkeypatch.setenv("SYNCSVC_PUBLIC_URL", "https://sync.example.com")
+    kept = with_public_url(Settings.from_env(), "0.0.0.0", 9000)  # noqa: S104
+    assert kept.api.public_url == "https://sync.example.com"
