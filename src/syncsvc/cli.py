@@ -221,7 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         "back. Then keep serving, or exit with --once.",
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    demo.add_argument("--port", type=int, default=8000, help="port to listen on")
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port to listen on (default 8000; a free one, said so, when 8000 is taken)",
+    )
     demo.add_argument("--once", action="store_true", help="exit after the walk-through")
     demo.set_defaults(handler=_demo)
 

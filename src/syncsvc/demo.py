@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from syncsvc.app import create_app
 from syncsvc.config import Settings
 from syncsvc.db import transaction
 from syncsvc.kit.clock import utcnow
+from syncsvc.logging import configure_logging
 from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
 from syncsvc.tenants.service import create_tenant
 
@@ -137,9 +139,48 @@ def _operations() -> list[dict[str, Any]]:
     return operations
 
 
-async def run_demo(host: str, port: int, *, once: bool) -> int:
+DEFAULT_PORT = 8000
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(host: str, port: int | None) -> int:
+    """The port asked for, or 8000; when 8000 (not asked for) is taken, a free one, said so."""
+    if port is not None:
+        if not port_is_free(host, port):
+            raise DemoError(f"port {port} on {host} is taken: choose another with --port")
+        return port
+    if port_is_free(host, DEFAULT_PORT):
+        return DEFAULT_PORT
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        free: int = probe.getsockname()[1]
+    print(f"Port {DEFAULT_PORT} is taken, so the demo serves on {free} (--port to choose).")
+    return free
+
+
+class DemoError(Exception):
+    pass
+
+
+async def run_demo(host: str, port: int | None, *, once: bool) -> int:
+    try:
+        port = choose_port(host, port)
+    except DemoError as exc:
+        print(f"syncsvc demo: {exc}", file=sys.stderr)
+        return 1
     here = f"http://{host}:{port}"
     settings = Settings.from_env()
+    # The walk-through owns the terminal; everything logged goes to a file beside the data.
+    log_file = settings.runtime.data_dir.resolve() / "demo.log"
+    configure_logging(settings.runtime.log_level, settings.runtime.log_format, file=log_file)
     webhook_key = secrets.token_urlsafe(32)
     admin_token = secrets.token_urlsafe(24)
     settings = replace(
@@ -163,15 +204,16 @@ async def run_demo(host: str, port: int, *, once: bool) -> int:
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
-            print(f"could not serve at {here}: is the port taken?", file=sys.stderr)
+            print(f"syncsvc demo: could not serve at {here}; see {log_file}", file=sys.stderr)
             return 1
         await asyncio.sleep(0.05)
     try:
-        await _walk_through(app, here)
-        print(f"\nServing at {here}  (API docs: {here}/docs)")
+        print(f"syncsvc demo: logs go to {log_file}")
+        tenant = await _walk_through(app, here)
+        _print_next_steps(here, tenant, admin_token, once=once)
         if once:
             return 0
-        print("Ctrl+C to stop.")
+        print("\nServing until Ctrl+C.")
         await serving
         return 0
     finally:
@@ -179,7 +221,31 @@ async def run_demo(host: str, port: int, *, once: bool) -> int:
         await asyncio.gather(serving, return_exceptions=True)
 
 
-async def _walk_through(app: Any, here: str) -> None:
+@dataclass(frozen=True)
+class DemoTenant:
+    id: str
+    api_key: str
+
+
+def _print_next_steps(here: str, tenant: DemoTenant, admin_token: str, *, once: bool) -> None:
+    today = utcnow().date().isoformat()
+    print(f"\nTenant id: {tenant.id}")
+    print(f"API key:   {tenant.api_key}")
+    print(f"Admin token (this run only): {admin_token}")
+    if once:
+        return
+    print(f"\nServing at {here}. Next, in another terminal (while this one serves):")
+    print(f"  KEY={tenant.api_key}")
+    print(f'  curl -s {here}/v1/sync/status -H "Authorization: Bearer $KEY"')
+    print(f'  curl -s {here}/v1/events -H "Authorization: Bearer $KEY"')
+    print(
+        f"  SYNCSVC_SANDBOX_URL={here} syncsvc reconcile --tenant {tenant.id} "
+        f"--from {today} --to {today}"
+    )
+    print(f"  API reference: {here}/docs    console: {here}/console (sign in: the admin token)")
+
+
+async def _walk_through(app: Any, here: str) -> DemoTenant:
     state = app.state.syncsvc
     print(
         f"syncsvc demo: {state.engine.url.render_as_string()} with the Xero sandbox at {here}/xero"
@@ -187,7 +253,7 @@ async def _walk_through(app: Any, here: str) -> None:
     async with transaction(state.sessions) as session:
         created = await create_tenant(session, "Demo Plumbing", utcnow)
     headers = {"Authorization": f"Bearer {created.api_key}"}
-    print(f"\n1. Tenant 'Demo Plumbing' created. Its API key: {created.api_key}")
+    print(f"\n1. Tenant 'Demo Plumbing' created (id {created.tenant.id}).")
     async with httpx.AsyncClient(base_url=here, timeout=30) as api:
         authorize = (
             await api.get("/v1/connection/authorize", params={"provider": "xero"}, headers=headers)
@@ -226,6 +292,7 @@ async def _walk_through(app: Any, here: str) -> None:
                 f"{key} {data[key]}" for key in ("invoice_id", "amount", "date") if data.get(key)
             )
             print(f"     #{event['id']} {event['type']}: {detail}")
+    return DemoTenant(str(created.tenant.id), created.api_key)
 
 
 async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str]) -> None:

@@ -83,6 +83,11 @@ def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path) -> No
     assert "payment.received: invoice_id inv-3, amount 465.75" in done.stdout
     assert "invoice.paid: invoice_id inv-3" in done.stdout
     assert (tmp_path / "data" / "syncsvc.db").exists()
+    # The walk-through alone on the terminal: the logs are in the file it names.
+    assert "Tenant id: " in done.stdout
+    assert f"logs go to {tmp_path / 'data' / 'demo.log'}" in done.stdout
+    assert '"level"' not in done.stdout + done.stderr
+    assert (tmp_path / "data" / "demo.log").exists()
 
 
 def test_reconcile_names_what_is_wrong(
@@ -121,3 +126,15 @@ def test_the_public_url_follows_the_port_unless_it_is_set(
     monkeypatch.setenv("SYNCSVC_PUBLIC_URL", "https://sync.example.com")
     kept = with_public_url(Settings.from_env(), "0.0.0.0", 9000)  # noqa: S104
     assert kept.api.public_url == "https://sync.example.com"
+
+
+def test_the_demo_says_a_port_asked_for_is_taken() -> None:
+    from syncsvc.demo import DemoError, choose_port
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        with pytest.raises(DemoError, match=f"port {taken} on 127.0.0.1 is taken"):
+            choose_port("127.0.0.1", taken)
+    assert choose_port("127.0.0.1", taken) == taken  # free again once let go
