@@ -31,7 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     settings = with_public_url(settings, args.host, args.port)
     if args.sandbox:
-        from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
+        from syncsvc.sandbox.app import SandboxConfig, build_sandbox, keep_state, mount_sandbox
 
         # The service talks to the sandbox it serves itself, over loopback, exactly as it
         # would talk to the real hosts.
@@ -42,6 +42,8 @@ def _serve(args: argparse.Namespace) -> int:
         sandbox = build_sandbox(SandboxConfig(auto_consent=_auto_consent(args)))
         app = create_app(settings, migrate=migrate)
         mount_sandbox(app, sandbox)
+        kept = keep_state(app, sandbox, settings.runtime.data_dir)
+        print(f"sandbox: its organisations, tokens and documents are kept in {kept}", flush=True)
     else:
         app = create_app(settings, migrate=migrate)
     uvicorn.run(
@@ -101,18 +103,21 @@ def _auto_consent(args: argparse.Namespace) -> bool:
 def _sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from syncsvc.sandbox.app import SandboxConfig, create_sandbox_app
+    from syncsvc.sandbox.app import SandboxConfig, create_sandbox_app, keep_state
 
     config = SandboxConfig(
         auto_consent=_auto_consent(args), clock_scale=args.clock_scale, limits=not args.no_limits
     )
+    app = create_sandbox_app(config)
+    kept = keep_state(app, app.state.sandbox, Settings.from_env().runtime.data_dir)
     print(
         f"sandbox: Xero at http://{args.host}:{args.port}/xero "
-        f"(client sandbox-client / sandbox-secret); control at /xero/_control",
+        f"(client sandbox-client / sandbox-secret); control at /xero/_control; "
+        f"state kept in {kept}",
         flush=True,
     )
     uvicorn.run(
-        create_sandbox_app(config),
+        app,
         host=args.host,
         port=args.port,
         log_config=None,

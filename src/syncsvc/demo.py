@@ -27,7 +27,13 @@ from syncsvc.config import Settings
 from syncsvc.db import transaction
 from syncsvc.kit.clock import utcnow
 from syncsvc.logging import configure_logging
-from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
+from syncsvc.sandbox.app import (
+    Sandbox,
+    SandboxConfig,
+    build_sandbox,
+    keep_state,
+    mount_sandbox,
+)
 from syncsvc.tenants.service import create_tenant
 
 WAIT_SECONDS = 30.0
@@ -144,6 +150,8 @@ DEFAULT_PORT = 8000
 
 def port_is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by the last run is free to use.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -196,6 +204,7 @@ async def run_demo(host: str, port: int | None, *, once: bool) -> int:
     sandbox.xero.webhooks.key = webhook_key
     app = create_app(settings)
     mount_sandbox(app, sandbox)
+    keep_state(app, sandbox, settings.runtime.data_dir)
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, use_colors=False
@@ -209,7 +218,8 @@ async def run_demo(host: str, port: int | None, *, once: bool) -> int:
         await asyncio.sleep(0.05)
     try:
         print(f"syncsvc demo: logs go to {log_file}")
-        tenant = await _walk_through(app, here)
+        organisation = _organisation_for_this_run(sandbox)
+        tenant = await _walk_through(app, here, organisation)
         _print_next_steps(here, tenant, admin_token, once=once)
         if once:
             return 0
@@ -219,6 +229,18 @@ async def run_demo(host: str, port: int | None, *, once: bool) -> int:
     finally:
         server.should_exit = True
         await asyncio.gather(serving, return_exceptions=True)
+
+
+def _organisation_for_this_run(sandbox: Sandbox) -> str:
+    """The sandbox keeps its organisations between runs (for the tenants that were connected
+    to them); each walk-through gets books of its own, so its invoice numbers are new."""
+    store = sandbox.xero.store
+    default = next(iter(store.organisations.values()))
+    if not (default.documents.contacts or default.documents.invoices):
+        return default.tenant_id
+    fresh = store.add_organisation(f"Demo Company (NZ) #{len(store.organisations) + 1}")
+    store.consent_organisations = [fresh.tenant_id]
+    return fresh.tenant_id
 
 
 @dataclass(frozen=True)
@@ -245,7 +267,7 @@ def _print_next_steps(here: str, tenant: DemoTenant, admin_token: str, *, once: 
     print(f"  API reference: {here}/docs    console: {here}/console (sign in: the admin token)")
 
 
-async def _walk_through(app: Any, here: str) -> DemoTenant:
+async def _walk_through(app: Any, here: str, organisation: str) -> DemoTenant:
     state = app.state.syncsvc
     print(
         f"syncsvc demo: {state.engine.url.render_as_string()} with the Xero sandbox at {here}/xero"
@@ -275,10 +297,11 @@ async def _walk_through(app: Any, here: str) -> DemoTenant:
         )
         # The batch woke the push worker before it was answered: wait for that run.
         await asyncio.wait_for(state.push_wakeup.caught_up(), WAIT_SECONDS)
-        await _print_pushed(api, headers)
+        await _print_pushed(api, headers, organisation)
         total = _invoice("D-1003", "cust-3", 3, "120.00", "J-503")["total"]
         paid = await api.post(
             "/xero/_control/invoices/D-1003/payments",
+            params={"tenant_id": organisation},
             json={"amount": total, "date": utcnow().date().isoformat(), "reference": "Transfer"},
         )
         paid.raise_for_status()
@@ -295,7 +318,7 @@ async def _walk_through(app: Any, here: str) -> DemoTenant:
     return DemoTenant(str(created.tenant.id), created.api_key)
 
 
-async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
+async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str], organisation: str) -> None:
     status = (await api.get("/v1/sync/status", headers=headers)).json()
     synced = {kind: counts["synced"] for kind, counts in status["records"].items()}
     print(
@@ -303,7 +326,7 @@ async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str]) -> None
         + ", ".join(f"{kind.replace('_', ' ')}s {count}" for kind, count in synced.items())
         + "."
     )
-    books = (await api.get("/xero/_control/documents")).json()
+    books = (await api.get("/xero/_control/documents", params={"tenant_id": organisation})).json()
     for invoice in sorted(books["Invoices"], key=lambda i: i["InvoiceNumber"]):
         print(
             f"     {invoice['InvoiceNumber']:<10} {invoice['Contact'].get('Name', ''):<20} "

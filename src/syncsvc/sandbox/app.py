@@ -7,14 +7,19 @@ Each real host becomes a path prefix, so a real URL maps to the sandbox mechanic
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from syncsvc.sandbox.clock import ScaledClock
 from syncsvc.sandbox.paths import CaseInsensitivePaths
+from syncsvc.sandbox.persistence import FILE_NAME, Persistent, SandboxFile, kept_while_running
 from syncsvc.sandbox.xero.app import XeroSandbox, build_xero
 
 
@@ -37,6 +42,25 @@ class SandboxConfig:
 class Sandbox:
     config: SandboxConfig
     xero: XeroSandbox
+
+    def emulators(self) -> dict[str, Persistent]:
+        """Each emulator by the name its state is kept under (add QuickBooks, MYOB here)."""
+        return {"xero": self.xero}
+
+
+def keep_state(app: FastAPI, sandbox: Sandbox, data_dir: Path) -> Path:
+    """Keep the sandbox's state in `data_dir` while `app` runs: restored at start, written
+    on change and at shutdown. Returns the file's path."""
+    store = SandboxFile(data_dir.resolve() / FILE_NAME, sandbox.emulators())
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
+        async with kept_while_running(store), inner(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return store.path
 
 
 def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:

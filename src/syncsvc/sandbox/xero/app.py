@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from syncsvc.sandbox.clock import ScaledClock
-from syncsvc.sandbox.xero import accounting, control, documents_api, oauth, user_actions
+from syncsvc.sandbox.xero import (
+    accounting,
+    control,
+    documents_api,
+    oauth,
+    snapshot,
+    user_actions,
+)
 from syncsvc.sandbox.xero.store import XeroStore
 from syncsvc.sandbox.xero.traffic import Traffic
 from syncsvc.sandbox.xero.webhooks import Webhooks
@@ -24,6 +32,12 @@ class XeroSandbox:
     router: APIRouter
     # Every route's full path, for matching Xero's paths in any letter case.
     paths: tuple[str, ...]
+
+    def snapshot(self) -> dict[str, Any]:
+        return snapshot.snapshot(self.store)
+
+    def restore(self, state: dict[str, Any]) -> None:
+        snapshot.restore(self.store, state)
 
 
 def build_xero(
