@@ -34,12 +34,13 @@ from syncsvc.push.wakeup import listen_for_work, run_push_loop
 from syncsvc.push.worker import PushWorker
 from syncsvc.reconciliation.endpoints import router as reconciliation_router
 from syncsvc.records.endpoints import router as records_router
+from syncsvc.requestid import RequestIdMiddleware
 from syncsvc.scheduler import build_scheduler
 from syncsvc.settings.endpoints import router as settings_router
 from syncsvc.state import AppState
 from syncsvc.tenants.endpoints import router as tenants_router
 from syncsvc.tenants.keycache import ApiKeyCache
-from syncsvc.unit_of_work import install_contention_handler
+from syncsvc.unavailable import install_unavailable_handler
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def create_app(
     install_api_docs(app)
     complete_openapi(app)
     install_problem_handlers(app)
-    install_contention_handler(app)
+    install_unavailable_handler(app)
     for router in (
         health_router,
         tenants_router,
@@ -155,4 +156,5 @@ def create_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every line has it
     return app

@@ -22,23 +22,28 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from syncsvc.app import create_app
+    from syncsvc.startup import check_before_serving
 
     settings = Settings.from_env()
     migrate = False if args.no_migrate else None
+    check_before_serving(
+        settings, migrations_run_at_start=settings.uses_embedded_database and not args.no_migrate
+    )
+    settings = with_public_url(settings, args.host, args.port)
     if args.sandbox:
-        from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
+        from syncsvc.sandbox.app import SandboxConfig, build_sandbox, keep_state, mount_sandbox
 
         # The service talks to the sandbox it serves itself, over loopback, exactly as it
         # would talk to the real hosts.
-        here = f"http://{args.host}:{args.port}"
+        here = f"http://{_loopback(args.host)}:{args.port}"
         settings = replace(
-            settings,
-            api=settings.api.model_copy(update={"public_url": here}),
-            providers=settings.providers.model_copy(update={"sandbox_url": here}),
+            settings, providers=settings.providers.model_copy(update={"sandbox_url": here})
         )
         sandbox = build_sandbox(SandboxConfig(auto_consent=_auto_consent(args)))
         app = create_app(settings, migrate=migrate)
         mount_sandbox(app, sandbox)
+        kept = keep_state(app, sandbox, settings.runtime.data_dir)
+        print(f"sandbox: its organisations, tokens and documents are kept in {kept}", flush=True)
     else:
         app = create_app(settings, migrate=migrate)
     uvicorn.run(
@@ -48,8 +53,34 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=args.access_log,
         proxy_headers=True,
+        use_colors=False,
     )
     return 0
+
+
+_WILDCARDS = ("0.0.0.0", "::", "")  # noqa: S104 - names of the wildcard address, not a bind
+
+
+def _loopback(host: str) -> str:
+    """How this machine reaches a server listening on `host`."""
+    if host in _WILDCARDS:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def with_public_url(settings: Settings, host: str, port: int) -> Settings:
+    """OAuth redirects come back to the public URL: unless SYNCSVC_PUBLIC_URL says otherwise,
+    that is where this process listens (a wildcard address is reached as 127.0.0.1)."""
+    if "public_url" in settings.api.model_fields_set:
+        return settings
+    here = f"http://{_loopback(host)}:{port}"
+    if host in _WILDCARDS:
+        print(
+            f"syncsvc: SYNCSVC_PUBLIC_URL is not set; OAuth redirects go to {here}, "
+            "which only this machine reaches: set it to the address users' browsers use",
+            file=sys.stderr,
+        )
+    return replace(settings, api=settings.api.model_copy(update={"public_url": here}))
 
 
 def _reconcile(args: argparse.Namespace) -> int:
@@ -72,14 +103,17 @@ def _auto_consent(args: argparse.Namespace) -> bool:
 def _sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from syncsvc.sandbox.app import SandboxConfig, create_sandbox_app
+    from syncsvc.sandbox.app import SandboxConfig, create_sandbox_app, keep_state
 
     config = SandboxConfig(
         auto_consent=_auto_consent(args), clock_scale=args.clock_scale, limits=not args.no_limits
     )
+    app = create_sandbox_app(config)
+    kept = keep_state(app, app.state.sandbox, Settings.from_env().runtime.data_dir)
     print(
         f"sandbox: Xero at http://{args.host}:{args.port}/xero "
-        f"(client sandbox-client / sandbox-secret); control at /xero/_control",
+        f"(client sandbox-client / sandbox-secret); control at /xero/_control; "
+        f"state kept in {kept}",
         flush=True,
     )
     print(
@@ -87,7 +121,13 @@ def _sandbox(args: argparse.Namespace) -> int:
         f"(client sandbox-client / sandbox-secret); control at /quickbooks/_control",
         flush=True,
     )
-    uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_config=None)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        use_colors=False,
+    )
     return 0
 
 
@@ -154,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="syncsvc",
         description="Two-way sync between a job-management host and its accounting package.",
+        epilog=_exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -189,7 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
         "back. Then keep serving, or exit with --once.",
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    demo.add_argument("--port", type=int, default=8000, help="port to listen on")
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port to listen on (default 8000; a free one, said so, when 8000 is taken)",
+    )
     demo.add_argument("--once", action="store_true", help="exit after the walk-through")
     demo.set_defaults(handler=_demo)
 
@@ -272,11 +319,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_codes_help() -> str:
+    from syncsvc.startup import EXIT_CODES
+
+    lines = ["exit codes:", "  0  done", "  1  failed (the message says why)", "  2  bad usage"]
+    lines += [f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items()]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from syncsvc.startup import StartupError
+
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.runtime.log_level, settings.runtime.log_format)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except StartupError as exc:
+        print(f"syncsvc: {exc}", file=sys.stderr)
+        return exc.exit_code
     return code
 
 

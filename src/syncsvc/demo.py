@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +26,14 @@ from syncsvc.app import create_app
 from syncsvc.config import Settings
 from syncsvc.db import transaction
 from syncsvc.kit.clock import utcnow
-from syncsvc.sandbox.app import SandboxConfig, build_sandbox, mount_sandbox
+from syncsvc.logging import configure_logging
+from syncsvc.sandbox.app import (
+    Sandbox,
+    SandboxConfig,
+    build_sandbox,
+    keep_state,
+    mount_sandbox,
+)
 from syncsvc.tenants.service import create_tenant
 
 WAIT_SECONDS = 30.0
@@ -137,9 +145,50 @@ def _operations() -> list[dict[str, Any]]:
     return operations
 
 
-async def run_demo(host: str, port: int, *, once: bool) -> int:
+DEFAULT_PORT = 8000
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by the last run is free to use.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(host: str, port: int | None) -> int:
+    """The port asked for, or 8000; when 8000 (not asked for) is taken, a free one, said so."""
+    if port is not None:
+        if not port_is_free(host, port):
+            raise DemoError(f"port {port} on {host} is taken: choose another with --port")
+        return port
+    if port_is_free(host, DEFAULT_PORT):
+        return DEFAULT_PORT
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        free: int = probe.getsockname()[1]
+    print(f"Port {DEFAULT_PORT} is taken, so the demo serves on {free} (--port to choose).")
+    return free
+
+
+class DemoError(Exception):
+    pass
+
+
+async def run_demo(host: str, port: int | None, *, once: bool) -> int:
+    try:
+        port = choose_port(host, port)
+    except DemoError as exc:
+        print(f"syncsvc demo: {exc}", file=sys.stderr)
+        return 1
     here = f"http://{host}:{port}"
     settings = Settings.from_env()
+    # The walk-through owns the terminal; everything logged goes to a file beside the data.
+    log_file = settings.runtime.data_dir.resolve() / "demo.log"
+    configure_logging(settings.runtime.log_level, settings.runtime.log_format, file=log_file)
     webhook_key = secrets.token_urlsafe(32)
     admin_token = secrets.token_urlsafe(24)
     settings = replace(
@@ -155,21 +204,26 @@ async def run_demo(host: str, port: int, *, once: bool) -> int:
     sandbox.xero.webhooks.key = webhook_key
     app = create_app(settings)
     mount_sandbox(app, sandbox)
+    keep_state(app, sandbox, settings.runtime.data_dir)
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app, host=host, port=port, log_config=None, access_log=False, use_colors=False
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
-            print(f"could not serve at {here}: is the port taken?", file=sys.stderr)
+            print(f"syncsvc demo: could not serve at {here}; see {log_file}", file=sys.stderr)
             return 1
         await asyncio.sleep(0.05)
     try:
-        await _walk_through(app, here)
-        print(f"\nServing at {here}  (API docs: {here}/docs)")
+        print(f"syncsvc demo: logs go to {log_file}")
+        organisation = _organisation_for_this_run(sandbox)
+        tenant = await _walk_through(app, here, organisation)
+        _print_next_steps(here, tenant, admin_token, once=once)
         if once:
             return 0
-        print("Ctrl+C to stop.")
+        print("\nServing until Ctrl+C.")
         await serving
         return 0
     finally:
@@ -177,7 +231,43 @@ async def run_demo(host: str, port: int, *, once: bool) -> int:
         await asyncio.gather(serving, return_exceptions=True)
 
 
-async def _walk_through(app: Any, here: str) -> None:
+def _organisation_for_this_run(sandbox: Sandbox) -> str:
+    """The sandbox keeps its organisations between runs (for the tenants that were connected
+    to them); each walk-through gets books of its own, so its invoice numbers are new."""
+    store = sandbox.xero.store
+    default = next(iter(store.organisations.values()))
+    if not (default.documents.contacts or default.documents.invoices):
+        return default.tenant_id
+    fresh = store.add_organisation(f"Demo Company (NZ) #{len(store.organisations) + 1}")
+    store.consent_organisations = [fresh.tenant_id]
+    return fresh.tenant_id
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    id: str
+    api_key: str
+
+
+def _print_next_steps(here: str, tenant: DemoTenant, admin_token: str, *, once: bool) -> None:
+    today = utcnow().date().isoformat()
+    print(f"\nTenant id: {tenant.id}")
+    print(f"API key:   {tenant.api_key}")
+    print(f"Admin token (this run only): {admin_token}")
+    if once:
+        return
+    print(f"\nServing at {here}. Next, in another terminal (while this one serves):")
+    print(f"  KEY={tenant.api_key}")
+    print(f'  curl -s {here}/v1/sync/status -H "Authorization: Bearer $KEY"')
+    print(f'  curl -s {here}/v1/events -H "Authorization: Bearer $KEY"')
+    print(
+        f"  SYNCSVC_SANDBOX_URL={here} syncsvc reconcile --tenant {tenant.id} "
+        f"--from {today} --to {today}"
+    )
+    print(f"  API reference: {here}/docs    console: {here}/console (sign in: the admin token)")
+
+
+async def _walk_through(app: Any, here: str, organisation: str) -> DemoTenant:
     state = app.state.syncsvc
     print(
         f"syncsvc demo: {state.engine.url.render_as_string()} with the Xero sandbox at {here}/xero"
@@ -185,7 +275,7 @@ async def _walk_through(app: Any, here: str) -> None:
     async with transaction(state.sessions) as session:
         created = await create_tenant(session, "Demo Plumbing", utcnow)
     headers = {"Authorization": f"Bearer {created.api_key}"}
-    print(f"\n1. Tenant 'Demo Plumbing' created. Its API key: {created.api_key}")
+    print(f"\n1. Tenant 'Demo Plumbing' created (id {created.tenant.id}).")
     async with httpx.AsyncClient(base_url=here, timeout=30) as api:
         authorize = (
             await api.get("/v1/connection/authorize", params={"provider": "xero"}, headers=headers)
@@ -207,10 +297,11 @@ async def _walk_through(app: Any, here: str) -> None:
         )
         # The batch woke the push worker before it was answered: wait for that run.
         await asyncio.wait_for(state.push_wakeup.caught_up(), WAIT_SECONDS)
-        await _print_pushed(api, headers)
+        await _print_pushed(api, headers, organisation)
         total = _invoice("D-1003", "cust-3", 3, "120.00", "J-503")["total"]
         paid = await api.post(
             "/xero/_control/invoices/D-1003/payments",
+            params={"tenant_id": organisation},
             json={"amount": total, "date": utcnow().date().isoformat(), "reference": "Transfer"},
         )
         paid.raise_for_status()
@@ -224,9 +315,10 @@ async def _walk_through(app: Any, here: str) -> None:
                 f"{key} {data[key]}" for key in ("invoice_id", "amount", "date") if data.get(key)
             )
             print(f"     #{event['id']} {event['type']}: {detail}")
+    return DemoTenant(str(created.tenant.id), created.api_key)
 
 
-async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
+async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str], organisation: str) -> None:
     status = (await api.get("/v1/sync/status", headers=headers)).json()
     synced = {kind: counts["synced"] for kind, counts in status["records"].items()}
     print(
@@ -234,7 +326,7 @@ async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str]) -> None
         + ", ".join(f"{kind.replace('_', ' ')}s {count}" for kind, count in synced.items())
         + "."
     )
-    books = (await api.get("/xero/_control/documents")).json()
+    books = (await api.get("/xero/_control/documents", params={"tenant_id": organisation})).json()
     for invoice in sorted(books["Invoices"], key=lambda i: i["InvoiceNumber"]):
         print(
             f"     {invoice['InvoiceNumber']:<10} {invoice['Contact'].get('Name', ''):<20} "

@@ -17,13 +17,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from fastapi import FastAPI, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.responses import Response
 
 from syncsvc.db import transaction
-from syncsvc.problems import ProblemError, internal_error, problem_response
+from syncsvc.problems import ProblemError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -113,19 +111,3 @@ async def run_unit_of_work(
         if after_commit is not None:
             after_commit(session)
         return result
-
-
-def install_contention_handler(app: FastAPI) -> None:
-    """Contention met outside a retried unit of work (a route on the plain request session)
-    is still a 503 the host can retry, never a 500."""
-
-    async def on_database_error(request: Request, exc: Exception) -> Response:
-        if is_contention(exc):
-            log.warning(
-                "request met contention",
-                extra={"path": request.url.path, "reason": type(exc).__name__},
-            )
-            return problem_response(busy_problem(RETRY_AFTER_SECONDS))
-        return internal_error(request, exc)
-
-    app.add_exception_handler(DBAPIError, on_database_error)

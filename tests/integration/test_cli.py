@@ -83,6 +83,11 @@ def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path) -> No
     assert "payment.received: invoice_id inv-3, amount 465.75" in done.stdout
     assert "invoice.paid: invoice_id inv-3" in done.stdout
     assert (tmp_path / "data" / "syncsvc.db").exists()
+    # The walk-through alone on the terminal: the logs are in the file it names.
+    assert "Tenant id: " in done.stdout
+    assert f"logs go to {tmp_path / 'data' / 'demo.log'}" in done.stdout
+    assert '"level"' not in done.stdout + done.stderr
+    assert (tmp_path / "data" / "demo.log").exists()
 
 
 def test_reconcile_names_what_is_wrong(
@@ -103,3 +108,33 @@ def test_reconcile_names_what_is_wrong(
     # Known tenant, never connected: the report fails and says why.
     assert main(["reconcile", "--tenant", tenant_id, *window]) == 3  # could not run
     assert "not connected to an accounting package" in capsys.readouterr().err
+
+
+def test_the_public_url_follows_the_port_unless_it_is_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from syncsvc.cli import with_public_url
+    from syncsvc.config import Settings
+
+    monkeypatch.delenv("SYNCSVC_PUBLIC_URL", raising=False)
+    derived = with_public_url(Settings.from_env(), "127.0.0.1", 8123)
+    assert derived.api.public_url == "http://127.0.0.1:8123"
+    assert capsys.readouterr().err == ""
+    wildcard = with_public_url(Settings.from_env(), "0.0.0.0", 9000)  # noqa: S104
+    assert wildcard.api.public_url == "http://127.0.0.1:9000"
+    assert "SYNCSVC_PUBLIC_URL is not set" in capsys.readouterr().err
+    monkeypatch.setenv("SYNCSVC_PUBLIC_URL", "https://sync.example.com")
+    kept = with_public_url(Settings.from_env(), "0.0.0.0", 9000)  # noqa: S104
+    assert kept.api.public_url == "https://sync.example.com"
+
+
+def test_the_demo_says_a_port_asked_for_is_taken() -> None:
+    from syncsvc.demo import DemoError, choose_port
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        with pytest.raises(DemoError, match=f"port {taken} on 127.0.0.1 is taken"):
+            choose_port("127.0.0.1", taken)
+    assert choose_port("127.0.0.1", taken) == taken  # free again once let go

@@ -245,3 +245,37 @@ async def test_wrong_tenant_and_expired_token(xero: XeroSession) -> None:
     expired = await xero.get("Accounts")
     assert expired.status_code == 401
     assert "TokenExpired" in expired.json()["Detail"]
+
+
+async def test_richer_where_filters_and_xeros_400_for_the_unreadable(xero: XeroSession) -> None:
+    contact_id = await make_contact(xero)
+    for n, status in enumerate(("DRAFT", "AUTHORISED", "AUTHORISED")):
+        await xero.put("Invoices", {"Invoices": [invoice(contact_id, f"INV-{n}", Status=status)]})
+    found = await xero.get(
+        "Invoices",
+        params={
+            "where": 'Status=="AUTHORISED" AND Date>=DateTime(2026,11,1) AND '
+            '(InvoiceNumber.EndsWith("1") OR InvoiceNumber.StartsWith("X"))'
+        },
+    )
+    assert [i["InvoiceNumber"] for i in found.json()["Invoices"]] == ["INV-1"]
+    first = found.json()["Invoices"][0]["InvoiceID"]
+    by_guid = await xero.get("Invoices", params={"where": f'InvoiceID=guid("{first.upper()}")'})
+    assert [i["InvoiceID"] for i in by_guid.json()["Invoices"]] == [first]
+    refused = await xero.get("Invoices", params={"where": 'Status=="AUTHORISED" AND'})
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["Type"] == "ValidationException"
+    assert "the end" in body["Elements"][0]["ValidationErrors"][0]["Message"]
+
+
+async def test_paths_are_case_insensitive_as_xeros_are(xero: XeroSession) -> None:
+    await make_contact(xero)
+    upper = await xero.http.get(
+        "/xero/api/Connections", headers={"Authorization": xero.headers["Authorization"]}
+    )
+    assert upper.status_code == 200, upper.text
+    assert upper.json()[0]["tenantId"] == xero.tenant_id
+    lower = await xero.http.get("/xero/api/api.xro/2.0/contacts", headers=xero.headers)
+    assert lower.status_code == 200
+    assert len(lower.json()["Contacts"]) == 1

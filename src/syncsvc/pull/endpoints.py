@@ -12,6 +12,7 @@ from syncsvc.connections.credentials import webhook_secret_for
 from syncsvc.connections.hub import UnknownProvider
 from syncsvc.db import transaction
 from syncsvc.models.enums import RecordKind
+from syncsvc.oplog import refused_webhook
 from syncsvc.pull.poller import RESOURCES, poller_for
 from syncsvc.pull.webhooks import take_in
 from syncsvc.state import AppState, AppStateDep
@@ -41,7 +42,7 @@ async def provider_webhook(
     secret = webhook_secret_for(provider, state.settings.providers)
     notifications = None if not secret else package.webhook(request.headers, body, secret)
     if notifications is None:
-        return Response(status_code=401)
+        return refused_webhook(provider, body, key_set=bool(secret))
     async with transaction(state.sessions) as session:
         wanted = await take_in(session, provider, notifications, state.clock())
     if not wanted:

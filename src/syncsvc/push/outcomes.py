@@ -19,6 +19,7 @@ from syncsvc.events.schemas import EventType
 from syncsvc.metrics.registry import metrics_of
 from syncsvc.models import SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
+from syncsvc.oplog import push_failures
 from syncsvc.push.planning import Due
 from syncsvc.records.lock_order import lock_ids_in_order
 
@@ -96,6 +97,7 @@ async def record(
     for state, rows in by_state.items():
         await session.execute(_STATEMENTS[state], rows)
     metrics_of(session).pushed(kind.value, (result.state.value for result in results))
+    push_failures(tenant_id, kind.value, results)  # one log line per record given up on
     events = EventRepository(session, tenant_id)
     for result in results:
         if result.state is SyncState.FAILED:

@@ -7,14 +7,20 @@ Each real host becomes a path prefix, so a real URL maps to the sandbox mechanic
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from syncsvc.sandbox.clock import ScaledClock
 from syncsvc.sandbox.myob.app import MyobSandbox, build_myob
+from syncsvc.sandbox.paths import CaseInsensitivePaths
+from syncsvc.sandbox.persistence import FILE_NAME, Persistent, SandboxFile, kept_while_running
 from syncsvc.sandbox.quickbooks.app import QuickBooksSandbox, build_quickbooks
 from syncsvc.sandbox.xero.app import XeroSandbox, build_xero
 
@@ -41,6 +47,25 @@ class Sandbox:
     quickbooks: QuickBooksSandbox
     myob: MyobSandbox
 
+    def emulators(self) -> dict[str, Persistent]:
+        """Each emulator whose state is kept, by name (QuickBooks and MYOB keep none yet)."""
+        return {"xero": self.xero}
+
+
+def keep_state(app: FastAPI, sandbox: Sandbox, data_dir: Path) -> Path:
+    """Keep the sandbox's state in `data_dir` while `app` runs: restored at start, written
+    on change and at shutdown. Returns the file's path."""
+    store = SandboxFile(data_dir.resolve() / FILE_NAME, sandbox.emulators())
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[Any]:
+        async with kept_while_running(store), inner(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return store.path
+
 
 def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     config = config or SandboxConfig()
@@ -63,6 +88,10 @@ def mount_sandbox(app: FastAPI, sandbox: Sandbox) -> None:
     app.include_router(sandbox.xero.router)
     app.include_router(sandbox.quickbooks.router)
     app.include_router(sandbox.myob.router)
+    # Xero's own hosts (api, login, identity) answer any letter case; the control surface
+    # is the sandbox's own and keeps its spelling.
+    xero_hosts = ("/xero/api/", "/xero/login/", "/xero/identity/")
+    app.add_middleware(CaseInsensitivePaths, paths=sandbox.xero.paths, prefixes=xero_hosts)
 
 
 def create_sandbox_app(config: SandboxConfig | None = None) -> FastAPI:

@@ -1,38 +1,20 @@
-"""Xero's read parameters on lists: `where` (the forms a sync service sends), `order`,
+"""Xero's read parameters on lists: `where` (parsed in `where.py`), `order`,
 `page`/`pageSize`, `If-Modified-Since`, and the id/number/status filters."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from syncsvc.sandbox.xero.documents import Doc, parse_date
+from syncsvc.sandbox.xero.documents import Doc
+from syncsvc.sandbox.xero.where import WhereError, compile_where
 
 MAX_PAGE_SIZE = 1000
-_CLAUSE = re.compile(r"^\s*(?P<field>[A-Za-z.]+)\s*(?P<op>==|!=|>=|<=|>|<)\s*(?P<value>.+?)\s*$")
-_DATETIME = re.compile(r"^DateTime\((\d+),\s*(\d+),\s*(\d+)(?:,\s*(\d+),\s*(\d+),\s*(\d+))?\)$")
-_GUID = re.compile(r'^Guid\("([^"]+)"\)$')
 
 
 class BadQuery(ValueError):
     pass
-
-
-def _literal(text: str) -> Any:
-    if text.startswith('"') and text.endswith('"'):
-        return text[1:-1]
-    if text in ("true", "false"):
-        return text == "true"
-    match = _DATETIME.match(text)
-    if match:
-        year, month, day, hour, minute, second = (int(p or 0) for p in match.groups())
-        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-    match = _GUID.match(text)
-    if match:
-        return match.group(1)
-    raise BadQuery(f"cannot read the value {text!r}")
 
 
 def _value(doc: Doc, path: str) -> Any:
@@ -40,50 +22,6 @@ def _value(doc: Doc, path: str) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
-
-
-def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
-    if isinstance(right, datetime):
-        if isinstance(left, datetime):
-            return left, right
-        day = parse_date(left)
-        return (None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)), right
-    return left, right
-
-
-def matches(doc: Doc, where: str | None) -> bool:
-    """`A AND B`, `A && B`, and alternatives joined by `OR` / `||`."""
-    if not where:
-        return True
-    return any(
-        _all_match(doc, alternative) for alternative in re.split(r"\s+OR\s+|\s*\|\|\s*", where)
-    )
-
-
-def _all_match(doc: Doc, where: str) -> bool:
-    for clause in re.split(r"\s+AND\s+|\s*&&\s*", where):
-        match = _CLAUSE.match(clause)
-        if match is None:
-            raise BadQuery(f"cannot read the filter {clause!r}")
-        left, right = _comparable(_value(doc, match["field"]), _literal(match["value"]))
-        op = match["op"]
-        if op == "==" and left != right:
-            return False
-        if op == "!=" and left == right:
-            return False
-        if op in (">", ">=", "<", "<=") and (left is None or not _ordered(left, right, op)):
-            return False
-    return True
-
-
-def _ordered(left: Any, right: Any, op: str) -> bool:
-    if op == ">":
-        return bool(left > right)
-    if op == ">=":
-        return bool(left >= right)
-    if op == "<":
-        return bool(left < right)
-    return bool(left <= right)
 
 
 def modified_since(header: str | None) -> datetime | None:
@@ -117,7 +55,13 @@ def select(
         found = [d for d in found if (d.get("Contact") or {}).get("ContactID") in wanted]
     if params.get("includeArchived", "false").lower() != "true" and id_key == "ContactID":
         found = [d for d in found if d.get("ContactStatus") != "ARCHIVED"]
-    found = [d for d in found if matches(d, params.get("where"))]
+    where = params.get("where")
+    if where:
+        try:
+            keep = compile_where(where)
+        except WhereError as exc:
+            raise BadQuery(str(exc)) from None
+        found = [d for d in found if keep(d)]
     order = params.get("order")
     if order:
         field, _, direction = order.partition(" ")
