@@ -84,9 +84,12 @@ def with_public_url(settings: Settings, host: str, port: int) -> Settings:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from syncsvc.reconciliation.cli import reconcile
+    from syncsvc.reconciliation.cli import Output, reconcile
 
-    return asyncio.run(reconcile(args.tenant, args.date_from, args.date_to, args.fix, args.kind))
+    output: Output = "json" if args.json else "csv" if args.csv else "table"
+    return asyncio.run(
+        reconcile(args.tenant, args.date_from, args.date_to, args.fix, args.kind, output)
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -243,9 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile = commands.add_parser(
         "reconcile",
         help="a tenant's invoices in a date range against the accounting package",
-        description="Compare the tenant's invoices issued in the range with Xero's copies "
-        "(missing, different, payments on one side only) and print the summary; --fix pushes "
-        "again what it can and says why not for the rest.",
+        description="Compare the tenant's invoices issued in the range with the accounting "
+        "package's copies (missing, different, payments on one side only) and print the rows "
+        "that differ with what to do; --fix pushes again what it can and says why not for the "
+        "rest. Exit status: 0 the sides agree, 1 differences remain, 2 a usage mistake, 3 it "
+        "could not run.",
     )
     reconcile.add_argument("--tenant", required=True, help="the tenant's id")
     reconcile.add_argument(
@@ -258,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--kind", choices=("invoices", "payments"), default="invoices", help="what to compare"
     )
+    formats = reconcile.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    formats.add_argument("--csv", action="store_true", help="print the whole report as CSV")
     reconcile.set_defaults(handler=_reconcile)
 
     sandbox = commands.add_parser(

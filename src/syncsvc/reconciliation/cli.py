@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 from dataclasses import replace
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from syncsvc.app import create_app
 from syncsvc.config import Settings
 from syncsvc.db import transaction
+from syncsvc.logging import configure_logging
 from syncsvc.models import Reconciliation, Tenant
 from syncsvc.reconciliation.runner import run_reconciliation
 from syncsvc.reconciliation.sheets import as_csv, package_name
@@ -49,6 +51,8 @@ async def reconcile(
     settings = replace(
         settings, worker=settings.worker.model_copy(update={"worker_enabled": False})
     )
+    if "SYNCSVC_LOG_LEVEL" not in os.environ:  # the report is the output: logs only if wrong
+        configure_logging("WARNING", settings.runtime.log_format)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         state = app.state.syncsvc
@@ -146,14 +150,16 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[s
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
-def _advice(row: dict[str, Any]) -> str:
+def _advice(row: dict[str, Any], package: str) -> str:
     fix = row.get("fix") or {}
     if fix:
         said = fix.get("result", "")
         why = fix.get("reason")
         todo = fix.get("what_to_do")
-        return "; ".join(part for part in (said, why, todo) if part)
-    return str(row.get("what_to_do") or "")
+        text = "; ".join(part for part in (said, why, todo) if part)
+    else:
+        text = str(row.get("what_to_do") or "")
+    return text.replace("the package", package)
 
 
 def _money(value: Any) -> str:
@@ -180,7 +186,7 @@ def _invoices_table(job: Reconciliation, rows: list[dict[str, Any]], package: st
             _money(r.get("host_total")),
             _money(r.get("provider_total")),
             str(r["outcome"]),
-            _advice(r),
+            _advice(r, package),
         ]
         for r in differing
     ]
@@ -225,7 +231,7 @@ def _payments_table(job: Reconciliation, rows: list[dict[str, Any]], package: st
             str(r.get("date") or ""),
             _money(r.get("amount")),
             str(r["outcome"]),
-            _advice(r),
+            _advice(r, package),
         ]
         for r in differing
     ]
