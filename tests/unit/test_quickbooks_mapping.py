@@ -116,6 +116,9 @@ def test_an_account_without_an_item_or_a_line_without_a_tax_code_is_misconfigure
         mapping.sales_body(
             _invoice(lines=(Line("x", Decimal(1), Decimal(1), "9", "1"),)), Link(), CONTEXT
         )
+    refused = mapping.SalesContext({}, CONTEXT.rates, {}, "2", {"5": "Duplicate Name (6240)"})
+    with pytest.raises(Misconfigured, match="refused the item for income account 5"):
+        mapping.sales_body(_invoice(), Link(), refused)
     with pytest.raises(Misconfigured, match="no tax code"):
         mapping.sales_body(
             _invoice(lines=(Line("x", Decimal(1), Decimal(1), "5", None),)), Link(), CONTEXT

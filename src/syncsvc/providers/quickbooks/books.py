@@ -268,18 +268,23 @@ class QuickBooksBooks:
         ]
         rates = {c.code: c.rate for c in codes if c.rate is not None and c.active}
         zero = next((code for code, rate in sorted(rates.items()) if rate == 0), None)
+        problems: dict[str, str] = {}
         return mapping.SalesContext(
-            items=await self._income_items(income),
+            items=await self._income_items(income, problems),
             rates=rates,
             account_defaults={
                 code: a.default_tax_code for code, a in accounts.items() if a.default_tax_code
             },
             zero_rate_code=zero,
+            item_problems=problems,
         )
 
-    async def _income_items(self, accounts: list[LookupItem]) -> dict[str, str]:
+    async def _income_items(
+        self, accounts: list[LookupItem], problems: dict[str, str]
+    ) -> dict[str, str]:
         """The Service item per income account (account id -> Item id), made when missing
-        and made active again when someone made it inactive."""
+        and made active again when someone made it inactive; `problems`: the accounts
+        whose item QuickBooks refused, with its words (their lines are refused alone)."""
         if not accounts:
             return {}
         names = {mapping.item_name(a): a for a in accounts}
@@ -299,16 +304,20 @@ class QuickBooksBooks:
                 )
         # One call each, outside the documents' batches: made once per account, ever.
         for body in revive:
-            await self.client.post(
-                "item", body, params={"requestid": request_id([Write("Item", "update", body)])}
-            )
+            write = Write("Item", "update", body)
+            await self.client.post("item", body, params={"requestid": request_id([write])})
         for account in accounts:
             if account.code in found:
                 continue
             body = mapping.item_body(account)
-            answer = await self.client.post(
-                "item", body, params={"requestid": request_id([Write("Item", "create", body)])}
-            )
+            write = Write("Item", "create", body)
+            try:
+                answer = await self.client.post(
+                    "item", body, params={"requestid": request_id([write])}
+                )
+            except RecordError as exc:
+                problems[account.code] = exc.message
+                continue
             found[account.code] = str((answer.get("Item") or {})["Id"])
         return found
 

@@ -24,7 +24,7 @@ equal (QuickBooks has no rounding field outside the US). A larger difference is 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -228,8 +228,8 @@ def same_customer(holder: Body, body: Body) -> bool:
 
 def remote_contact(body: Body) -> Remote[Contact]:
     addresses = []
-    for field, kind in (("BillAddr", "postal"), ("ShipAddr", "street")):
-        found = body.get(field) or {}
+    for element, kind in (("BillAddr", "postal"), ("ShipAddr", "street")):
+        found = body.get(element) or {}
         if found.get("Line1") or found.get("City"):
             addresses.append(
                 Address(
@@ -286,6 +286,8 @@ class SalesContext:
     rates: dict[str, Decimal]
     account_defaults: dict[str, str]
     zero_rate_code: str | None
+    # Accounts whose item QuickBooks refused to make, with its words.
+    item_problems: dict[str, str] = field(default_factory=dict)
 
 
 def line_amount(line: Line) -> tuple[Decimal, Decimal]:
@@ -320,6 +322,11 @@ def _sales_line(
     line: Line, calculation: str, context: SalesContext, label: str, position: int
 ) -> Body:
     item = context.items.get(line.account)
+    if item is None and line.account in context.item_problems:
+        raise Misconfigured(
+            f"{label}, line {position}: QuickBooks refused the item for income account "
+            f"{line.account}: {context.item_problems[line.account]}"
+        )
     if item is None:
         raise Misconfigured(
             f"{label}, line {position}: account {line.account} is not an income account "
