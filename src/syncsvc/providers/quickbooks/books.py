@@ -75,6 +75,9 @@ class QuickBooksBooks:
         self.client = QuickBooksClient(
             session.http, facts, session.token, session.organisation.id, budget=session.budget
         )
+        # Income account -> its Service item, as found or made by these books: one read per
+        # account however many batches follow.
+        self._items: dict[str, str] = {}
 
     @property
     def capabilities(self) -> Capabilities:
@@ -285,8 +288,10 @@ class QuickBooksBooks:
         """The Service item per income account (account id -> Item id), made when missing
         and made active again when someone made it inactive; `problems`: the accounts
         whose item QuickBooks refused, with its words (their lines are refused alone)."""
+        known = {a.code: self._items[a.code] for a in accounts if a.code in self._items}
+        accounts = [a for a in accounts if a.code not in known]
         if not accounts:
-            return {}
+            return known
         names = {mapping.item_name(a): a for a in accounts}
         held = await reads.matching(
             self.client, "Item", "Name", list(names), reads.every_state("Item")
@@ -319,7 +324,8 @@ class QuickBooksBooks:
                 problems[account.code] = exc.message
                 continue
             found[account.code] = str((answer.get("Item") or {})["Id"])
-        return found
+        self._items.update(found)
+        return {**known, **found}
 
     async def _apply_credits(
         self, item: PushItem, document: SalesDocument, answer: Written, result: PushResult
