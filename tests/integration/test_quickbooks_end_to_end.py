@@ -110,3 +110,15 @@ async def test_a_quickbooks_tenant_pushes_and_hears_back(link: Linked) -> None:
     assert (news["amount"], news["date"], news["account_code"]) == ("155.76", "2026-11-24", "1")
     assert news["provider"]["payment_id"] == received.json()["Id"]
     assert "invoice.paid" in kinds
+
+
+async def test_disconnecting_revokes_the_grant_at_quickbooks(link: Linked) -> None:
+    tenant = await connected_tenant(link, "quickbooks")
+    store = link.sandbox.quickbooks.store
+    grants = {token.grant.realm_id: token.grant for token in store.refresh_tokens.values()}
+    assert [grant.revoked for grant in grants.values()] == [False]
+    answer = await link.service.delete("/v1/connection", headers=tenant.headers)
+    assert answer.status_code == 204
+    assert [grant.revoked for grant in grants.values()] == [True]
+    connection = (await link.service.get("/v1/connection", headers=tenant.headers)).json()
+    assert connection["status"] == "not_connected"
