@@ -54,6 +54,8 @@ class Driver:
     delete_payment_in_package: Callable[[Connected, str], Any]
     signed_webhook: Callable[[str, str], tuple[dict[str, str], bytes]]  # (secret, org id)
     webhook_secret: str
+    # Close the books up to and including a day, as the package's user does.
+    lock_books: Callable[[Connected, date], Any]
 
 
 # --- Xero --------------------------------------------------------------------------------------
@@ -66,6 +68,10 @@ async def _xero_connect(database_url: str, data_dir: Path) -> AsyncIterator[Conn
         hub = link.app.state.syncsvc.providers
         active = await hub.tokens.active(uuid.UUID(tenant.id))
         yield Connected(link, tenant, hub.books(active), hub.adapter("xero"), XERO)
+
+
+async def _xero_lock(connected: Connected, day: date) -> None:
+    await connected.control("PUT", "/lock-date", json={"date": day.isoformat()})
 
 
 async def _xero_pay(connected: Connected, invoice_key: str, amount: Decimal, day: date) -> str:
@@ -114,6 +120,71 @@ XERO = Driver(
     delete_payment_in_package=_xero_delete_payment,
     signed_webhook=_xero_webhook,
     webhook_secret=WEBHOOK_KEY,
+    lock_books=_xero_lock,
 )
 
-DRIVERS = [XERO]
+
+# --- QuickBooks Online -------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def _quickbooks_connect(database_url: str, data_dir: Path) -> AsyncIterator[Connected]:
+    async with linked(database_url, data_dir, START, provider="quickbooks") as link:
+        tenant = await connected_tenant(link, "quickbooks")
+        hub = link.app.state.syncsvc.providers
+        active = await hub.tokens.active(uuid.UUID(tenant.id))
+        package = hub.adapter("quickbooks")
+        yield Connected(link, tenant, hub.books(active), package, QUICKBOOKS)
+
+
+async def _quickbooks_pay(
+    connected: Connected, invoice_key: str, amount: Decimal, day: date
+) -> str:
+    answer = await connected.control(
+        "POST",
+        f"/invoices/{invoice_key}/payments",
+        json={"amount": str(amount), "date": day.isoformat(), "deposit_account_id": "1"},
+    )
+    return str(answer.json()["Id"])
+
+
+async def _quickbooks_delete_payment(connected: Connected, payment_id: str) -> None:
+    await connected.control("DELETE", f"/payments/{payment_id}")
+
+
+def _quickbooks_webhook(secret: str, organisation_id: str) -> tuple[dict[str, str], bytes]:
+    body = (
+        '[{"specversion":"1.0","id":"5e0c1f7a-2b1d-4c39-9a51-0d6c2f1e8b11",'
+        '"source":"intuit.sandbox","type":"qbo.invoice.updated.v1",'
+        '"datacontenttype":"application/json","time":"2026-11-23T09:00:00.000Z",'
+        f'"intuitentityid":"1","intuitaccountid":"{organisation_id}","data":{{}}}}]'
+    ).encode()
+    return {"intuit-signature": hmac_sha256_base64(secret.encode(), body)}, body
+
+
+async def _quickbooks_lock(connected: Connected, day: date) -> None:
+    await connected.control("PUT", "/book-close-date", json={"date": day.isoformat()})
+
+
+QUICKBOOKS = Driver(
+    name="quickbooks",
+    control="/quickbooks/_control",
+    income_account="5",  # Sales
+    bank_account="1",  # Business Cheque Account
+    tax_code="1",  # GST 10%
+    write_routes=dict.fromkeys(RecordKind, "POST /batch"),
+    key_limits={
+        RecordKind.CUSTOMER: 100,
+        RecordKind.INVOICE: 21,
+        RecordKind.CREDIT_NOTE: 21,
+        RecordKind.PAYMENT: 100,
+    },
+    connect=_quickbooks_connect,
+    pay_in_package=_quickbooks_pay,
+    delete_payment_in_package=_quickbooks_delete_payment,
+    signed_webhook=_quickbooks_webhook,
+    webhook_secret=WEBHOOK_KEY,
+    lock_books=_quickbooks_lock,
+)
+
+DRIVERS = [XERO, QUICKBOOKS]

@@ -140,7 +140,7 @@ async def test_one_invalid_item_fails_alone_and_the_rest_are_written(
 
 async def test_a_document_in_a_locked_period_is_refused_as_such(connected: Connected) -> None:
     contact = await _new_contact(connected)
-    await connected.control("PUT", "/lock-date", json={"date": DAY.isoformat()})
+    await connected.driver.lock_books(connected, DAY)
     document = _invoice(connected, "INV-LOCKED", str(contact.id))
     [answer] = await connected.books.push(
         RecordKind.INVOICE, [_item(connected, RecordKind.INVOICE, "inv-locked", document)]

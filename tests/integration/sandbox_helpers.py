@@ -39,13 +39,21 @@ class Linked:
 
 @asynccontextmanager
 async def linked(
-    database_url: str, data_dir: Path, start: datetime, *, worker: bool = False
+    database_url: str,
+    data_dir: Path,
+    start: datetime,
+    *,
+    worker: bool = False,
+    provider: str = "xero",
 ) -> AsyncIterator[Linked]:
     """`worker`: run the push loop in the app, woken by accepted changes (the scheduler's
-    safety net set to an hour, so only wake-ups push)."""
+    safety net set to an hour, so only wake-ups push). `provider`: the package whose
+    sandbox is mounted (`xero` or `quickbooks`), its webhooks signed with WEBHOOK_KEY."""
     sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=start))
     sandbox_app = FastAPI()
-    sandbox_app.include_router(sandbox.xero.router)
+    sandbox_app.include_router(
+        sandbox.quickbooks.router if provider == "quickbooks" else sandbox.xero.router
+    )
     transport = httpx.ASGITransport(app=sandbox_app)
     clock = FrozenClock(start)
 
@@ -58,7 +66,7 @@ async def linked(
     settings = replace(
         settings,
         providers=settings.providers.model_copy(
-            update={"xero_webhook_key": SecretStr(WEBHOOK_KEY)}
+            update={f"{provider}_webhook_key": SecretStr(WEBHOOK_KEY)}
         ),
     )
     if worker:
@@ -67,10 +75,16 @@ async def linked(
         )
     app = create_app(settings, clock=clock, migrate=False, http_transport=transport, sleep=sleep)
     service_transport = httpx.ASGITransport(app=app)
-    # Xero's webhooks reach the service as they would over the network.
-    sandbox.xero.webhooks.transport = service_transport
-    sandbox.xero.webhooks.url = f"{SERVICE_URL}/webhooks/xero"
-    sandbox.xero.webhooks.key = WEBHOOK_KEY
+    # The package's webhooks reach the service as they would over the network.
+    if provider == "quickbooks":
+        hooks = sandbox.quickbooks.webhooks
+        hooks.transport = service_transport
+        hooks.url = f"{SERVICE_URL}/webhooks/quickbooks"
+        sandbox.quickbooks.store.apps[hooks.client_id].verifier_token = WEBHOOK_KEY
+    else:
+        sandbox.xero.webhooks.transport = service_transport
+        sandbox.xero.webhooks.url = f"{SERVICE_URL}/webhooks/xero"
+        sandbox.xero.webhooks.key = WEBHOOK_KEY
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=service_transport, base_url=SERVICE_URL) as service,
@@ -79,10 +93,10 @@ async def linked(
         yield Linked(app, service, browser, sandbox, clock)
 
 
-async def consent(link: Linked, tenant: TenantHandle) -> httpx.Response:
+async def consent(link: Linked, tenant: TenantHandle, provider: str = "xero") -> httpx.Response:
     """Ask for the consent URL, give consent at the sandbox, follow the redirect back."""
     answer = await link.service.get(
-        "/v1/connection/authorize", params={"provider": "xero"}, headers=tenant.headers
+        "/v1/connection/authorize", params={"provider": provider}, headers=tenant.headers
     )
     assert answer.status_code == 200, answer.text
     redirect = await link.browser.get(answer.json()["authorize_url"])
@@ -91,9 +105,9 @@ async def consent(link: Linked, tenant: TenantHandle) -> httpx.Response:
     return await link.service.get(f"{callback.path}?{callback.query}")
 
 
-async def connected_tenant(link: Linked) -> TenantHandle:
+async def connected_tenant(link: Linked, provider: str = "xero") -> TenantHandle:
     tenant = await create_tenant(link.service)
-    answer = await consent(link, tenant)
+    answer = await consent(link, tenant, provider)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "active"
     return tenant

@@ -120,9 +120,10 @@ async def write_payments(ctx: Context, plans: list[Planned], results: list[Resul
             if answer.error is not None:
                 results.append(result_of(plan, answer))
     plans = [p for p in plans if p.due.id not in {r.due.id for r in results}]
-    surcharge_ids = await _surcharge_invoices(ctx, plans, results)
+    settled: dict[str, PushResult] = {}
+    surcharge_ids = await _surcharge_invoices(ctx, plans, results, settled)
     plans = [p for p in plans if p.due.id not in {r.due.id for r in results}]
-    found = await _payments_found(ctx, plans)
+    found = {**await _payments_found(ctx, plans), **settled}
     items: list[PushItem] = []
     for plan in plans:
         assert plan.item is not None
@@ -169,10 +170,12 @@ async def write_payments(ctx: Context, plans: list[Planned], results: list[Resul
 
 
 async def _surcharge_invoices(
-    ctx: Context, plans: list[Planned], results: list[Result]
+    ctx: Context, plans: list[Planned], results: list[Result], settled: dict[str, PushResult]
 ) -> dict[int, str]:
     """The surcharge invoices of these payments, found or written: record id -> the
-    package's invoice id. One read finds those already there (from an earlier try)."""
+    package's invoice id. One read finds those already there (from an earlier try).
+    `settled`: the surcharge receipts already paying their invoice, by key (a payment edited
+    in place, where the package edits payments, keeps its surcharge's receipt)."""
     with_surcharge = [p for p in plans if p.surcharge is not None]
     if not with_surcharge:
         return {}
@@ -187,6 +190,11 @@ async def _surcharge_invoices(
         held = existing.get(plan.surcharge.key)
         if held is not None and held.state is State.PAID and plan.replaces is None:
             ids[plan.due.id] = str(held.link.id)
+            live = [r for r in held.receipts if r.state is not State.GONE]
+            if live:
+                settled[plan.surcharge.receipt_key] = PushResult(
+                    plan.surcharge.receipt_key, live[0].link
+                )
             continue
         if held is not None and plan.replaces is not None and not editable:
             # The payment is entered anew, its surcharge receipt with it: the old receipt

@@ -1,0 +1,80 @@
+"""QuickBooks' accounts, tax codes (with their sales rates) and payment methods as lookup
+items. Codes are QuickBooks' Ids: what every reference on the wire carries."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from syncsvc.providers.base import LookupItem
+
+AccountType = Literal["income", "expense", "bank", "other"]
+ACCOUNT_TYPES: dict[str, AccountType] = {
+    "Income": "income",
+    "Other Income": "income",
+    "Bank": "bank",
+    "Expense": "expense",
+    "Other Expense": "expense",
+    "Cost of Goods Sold": "expense",
+}
+# Payments are deposited to a Bank or an Other Current Asset account (Undeposited Funds).
+DEPOSIT_TYPES = ("Bank", "Other Current Asset")
+
+
+def _active(item: dict[str, Any]) -> bool:
+    return item.get("Active", True) not in (False, "false")
+
+
+def account_item(item: dict[str, Any]) -> LookupItem:
+    kind = str(item.get("AccountType") or "")
+    tax_code = (item.get("TaxCodeRef") or {}).get("value")
+    return LookupItem(
+        code=str(item.get("Id")),
+        name=str(item.get("Name") or ""),
+        kind=kind or None,
+        status="ACTIVE" if _active(item) else "INACTIVE",
+        details={
+            "account_number": item.get("AcctNum"),
+            "sub_type": item.get("AccountSubType"),
+            "classification": item.get("Classification"),
+        },
+        active=_active(item),
+        account_type=ACCOUNT_TYPES.get(kind, "other"),
+        takes_payments=kind in DEPOSIT_TYPES,
+        default_tax_code=str(tax_code) if tax_code else None,
+    )
+
+
+def tax_code_item(item: dict[str, Any], rates: dict[str, Decimal]) -> LookupItem:
+    """A tax code with the sum of its sales rates (percent); None when it has none (a
+    purchase-only code, which sales lines cannot carry)."""
+    details = (item.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
+    sales = [str((d.get("TaxRateRef") or {}).get("value")) for d in details if isinstance(d, dict)]
+    known = [rates[rate_id] for rate_id in sales if rate_id in rates]
+    rate = sum(known, Decimal(0)) if known else None
+    return LookupItem(
+        code=str(item.get("Id")),
+        name=str(item.get("Name") or ""),
+        kind="sales" if sales else "purchases",
+        status="ACTIVE" if _active(item) else "INACTIVE",
+        details={"description": item.get("Description"), "rates": sales},
+        active=_active(item),
+        rate=rate,
+    )
+
+
+def tax_rate_value(item: dict[str, Any]) -> Decimal | None:
+    try:
+        return Decimal(str(item.get("RateValue")))
+    except InvalidOperation:
+        return None
+
+
+def payment_method_item(item: dict[str, Any]) -> LookupItem:
+    return LookupItem(
+        code=str(item.get("Id")),
+        name=str(item.get("Name") or ""),
+        kind=item.get("Type"),
+        status="ACTIVE" if _active(item) else "INACTIVE",
+        active=_active(item),
+    )
