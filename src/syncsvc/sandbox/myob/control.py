@@ -4,13 +4,13 @@ authentication: a test and demo tool, never exposed."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncsvc.sandbox.control_clock import add_clock_routes
 from syncsvc.sandbox.myob.store import App, MyobStore
 from syncsvc.sandbox.myob.traffic import MyobTraffic
 from syncsvc.sandbox.myob.wire import to_wire
@@ -18,12 +18,6 @@ from syncsvc.sandbox.myob.wire import to_wire
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ClockChange(Strict):
-    now: datetime | None = None
-    scale: float | None = Field(default=None, ge=0)
-    advance_seconds: float | None = None
 
 
 class FaultChange(Strict):
@@ -70,22 +64,7 @@ class NewApp(Strict):
 def build_router(store: MyobStore, traffic: MyobTraffic) -> APIRouter:
     router = APIRouter(prefix="/_control")
 
-    def clock_state() -> dict[str, Any]:
-        return {"now": store.clock().isoformat(), "scale": store.clock.scale}
-
-    @router.get("/clock")
-    async def get_clock() -> dict[str, Any]:
-        return clock_state()
-
-    @router.put("/clock")
-    async def put_clock(change: ClockChange) -> dict[str, Any]:
-        if change.now is not None:
-            store.clock.set(change.now)
-        if change.scale is not None:
-            store.clock.set_scale(change.scale)
-        if change.advance_seconds:
-            store.clock.advance(change.advance_seconds)
-        return clock_state()
+    add_clock_routes(router, store.clock, traffic)
 
     @router.put("/faults")
     async def put_faults(change: FaultChange) -> dict[str, Any]:
@@ -96,10 +75,6 @@ def build_router(store: MyobStore, traffic: MyobTraffic) -> APIRouter:
         state = {k: v for k, v in vars(traffic.faults).items() if k != "rng"}
         state["rate_limit_burst"] = state.pop("burst_429")
         return state
-
-    @router.post("/release")
-    async def release() -> dict[str, int]:
-        return {"released": traffic.release_held()}
 
     @router.put("/limits")
     async def put_limits(change: LimitChange) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncsvc.sandbox.control_clock import add_clock_routes
 from syncsvc.sandbox.quickbooks.store import App, QuickBooksStore
 from syncsvc.sandbox.quickbooks.traffic import QuickBooksTraffic
 from syncsvc.sandbox.quickbooks.webhooks import Webhooks
-from syncsvc.sandbox.xero.control import ClockChange, FaultChange
+from syncsvc.sandbox.xero.control import FaultChange
 
 
 class Strict(BaseModel):
@@ -43,31 +44,12 @@ def build_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/_control")
 
-    def clock_state() -> dict[str, Any]:
-        return {"now": store.clock().isoformat(), "scale": store.clock.scale}
-
-    @router.get("/clock")
-    async def get_clock() -> dict[str, Any]:
-        return clock_state()
-
-    @router.put("/clock")
-    async def put_clock(change: ClockChange) -> dict[str, Any]:
-        if change.now is not None:
-            store.clock.set(change.now)
-        if change.scale is not None:
-            store.clock.set_scale(change.scale)
-        if change.advance_seconds:
-            store.clock.advance(change.advance_seconds)
-        return clock_state()
+    add_clock_routes(router, store.clock, traffic)
 
     @router.put("/faults")
     async def put_faults(change: FaultChange) -> dict[str, Any]:
         traffic.faults.configure(change.model_dump(exclude_none=True))
         return {k: v for k, v in vars(traffic.faults).items() if k != "rng"}
-
-    @router.post("/release")
-    async def release() -> dict[str, int]:
-        return {"released": traffic.release_held()}
 
     @router.put("/limits")
     async def put_limits(change: LimitChange) -> dict[str, Any]:

@@ -3,22 +3,14 @@ apps, call counts. No authentication: it is a test and demo tool, never exposed.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncsvc.sandbox.control_clock import add_clock_routes
 from syncsvc.sandbox.xero.store import Client, XeroStore
 from syncsvc.sandbox.xero.traffic import Traffic
-
-
-class ClockChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    now: datetime | None = None
-    scale: float | None = Field(default=None, ge=0)
-    advance_seconds: float | None = None
 
 
 class FaultChange(BaseModel):
@@ -69,31 +61,12 @@ class NewClient(BaseModel):
 def build_router(store: XeroStore, traffic: Traffic) -> APIRouter:
     router = APIRouter(prefix="/_control")
 
-    def clock_state() -> dict[str, Any]:
-        return {"now": store.clock().isoformat(), "scale": store.clock.scale}
-
-    @router.get("/clock")
-    async def get_clock() -> dict[str, Any]:
-        return clock_state()
-
-    @router.put("/clock")
-    async def put_clock(change: ClockChange) -> dict[str, Any]:
-        if change.now is not None:
-            store.clock.set(change.now)
-        if change.scale is not None:
-            store.clock.set_scale(change.scale)
-        if change.advance_seconds:
-            store.clock.advance(change.advance_seconds)
-        return clock_state()
+    add_clock_routes(router, store.clock, traffic)
 
     @router.put("/faults")
     async def put_faults(change: FaultChange) -> dict[str, Any]:
         traffic.faults.configure(change.model_dump(exclude_none=True))
         return {k: v for k, v in vars(traffic.faults).items() if k != "rng"}
-
-    @router.post("/release")
-    async def release() -> dict[str, int]:
-        return {"released": traffic.release_held()}
 
     @router.put("/limits")
     async def put_limits(change: LimitChange) -> dict[str, Any]:
