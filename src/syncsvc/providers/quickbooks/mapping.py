@@ -42,12 +42,12 @@ from syncsvc.providers.documents import (
     SalesDocument,
     State,
 )
-from syncsvc.providers.errors import Misconfigured, Rejected
+from syncsvc.providers.errors import Misconfigured
+from syncsvc.providers.rounding import rounding_gap
 
 Body = dict[str, Any]
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
-ROUNDING_TOLERANCE = Decimal("0.10")
 DOC_NUMBER_MAX = 21
 KEY_MAX = 100
 NAME_MAX = 500
@@ -354,17 +354,10 @@ def _sales_line(
 def _rounding_line(
     lines: list[Body], calculation: str, document: SalesDocument, context: SalesContext, label: str
 ) -> Body | None:
-    if document.host_total is None:
-        return None
     total = quickbooks_total(lines, calculation, context.rates)
-    difference = document.host_total - total
-    if difference == 0:
+    difference = rounding_gap(document, total, label, "QuickBooks'", " to an income account")
+    if difference is None:
         return None
-    if abs(difference) > ROUNDING_TOLERANCE:
-        raise Rejected(
-            f"{label}: the host's total {document.host_total} and QuickBooks' {total} differ "
-            f"by {difference}, more than rounding; check the lines' tax codes"
-        )
     item = context.items.get(document.rounding_account or "")
     if item is None:
         raise Misconfigured(

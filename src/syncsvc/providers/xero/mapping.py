@@ -25,9 +25,9 @@ from syncsvc.providers.documents import (
     SalesDocument,
     State,
 )
-from syncsvc.providers.errors import Misconfigured, Rejected
+from syncsvc.providers.errors import Misconfigured
+from syncsvc.providers.rounding import rounding_gap
 
-ROUNDING_TOLERANCE = Decimal("0.10")
 HUNDRED = Decimal(100)
 NO_TAX = "NONE"
 AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "no_tax": "NoTax"}
@@ -251,22 +251,10 @@ def _line_body(line: Line, amount_types: str, taxes: Taxes, label: str, position
 def _rounding_line(
     lines: list[Body], amount_types: str, document: SalesDocument, taxes: Taxes, label: str
 ) -> Body | None:
-    if document.host_total is None:
-        return None
     total = xero_total(lines, amount_types, taxes.rates)
-    difference = document.host_total - total
-    if difference == 0:
+    difference = rounding_gap(document, total, label, "Xero's")
+    if difference is None:
         return None
-    if abs(difference) > ROUNDING_TOLERANCE:
-        raise Rejected(
-            f"{label}: the host's total {document.host_total} and Xero's {total} differ by "
-            f"{difference}, more than rounding; check the lines' tax codes"
-        )
-    if not document.rounding_account:
-        raise Misconfigured(
-            f"{label}: Xero's total differs from the host's by {difference}; set "
-            "rounding_account in the settings"
-        )
     return {
         "Description": "Rounding",
         "Quantity": Decimal(1),
