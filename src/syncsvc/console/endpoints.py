@@ -188,10 +188,11 @@ async def tenant_page(
     )
 
 
-@router.post("/tenants/{tenant_id}/retry")
-async def retry_one(
-    tenant_id: str, request: Request, state: AppStateDep, session: SessionDep
-) -> Response:
+async def _tenant_form(
+    request: Request, state: AppState, session: AsyncSession, tenant_id: str
+) -> tuple[ConsoleSession, dict[str, str], Tenant] | Response:
+    """A form posted on a tenant's page: signed in, carrying this session's CSRF token, for
+    a tenant that exists; else the answer to give instead."""
     viewer = _signed_in(request, state)
     if viewer is None:
         return _to("/console/login")
@@ -201,6 +202,17 @@ async def retry_one(
     tenant = await find_tenant(session, tenant_id)
     if tenant is None:
         return _not_found("such tenant", viewer)
+    return viewer, fields, tenant
+
+
+@router.post("/tenants/{tenant_id}/retry")
+async def retry_one(
+    tenant_id: str, request: Request, state: AppStateDep, session: SessionDep
+) -> Response:
+    posted = await _tenant_form(request, state, session, tenant_id)
+    if isinstance(posted, Response):
+        return posted
+    viewer, fields, tenant = posted
     try:
         kind = RecordKind(fields.get("kind", ""))
     except ValueError:
@@ -221,15 +233,10 @@ async def retry_one(
 async def retry_all(
     tenant_id: str, request: Request, state: AppStateDep, session: SessionDep
 ) -> Response:
-    viewer = _signed_in(request, state)
-    if viewer is None:
-        return _to("/console/login")
-    fields = await form_fields(request)
-    if not accepted(viewer, fields):
-        return _refused()
-    tenant = await find_tenant(session, tenant_id)
-    if tenant is None:
-        return _not_found("such tenant", viewer)
+    posted = await _tenant_form(request, state, session, tenant_id)
+    if isinstance(posted, Response):
+        return posted
+    _, fields, tenant = posted
     count = await RecordService(session, tenant.id, state.clock).retry_all()
     if count:
         await announce(session)
