@@ -137,17 +137,13 @@ def dependencies_of(kind: RecordKind, batch: list[Due]) -> dict[RecordKind, set[
     return wanted
 
 
-def _link(ctx: Context, due: Due, key: str) -> Link:
-    return Link(due.provider_id, due.provider_version, key)
-
-
 def _item(ctx: Context, kind: RecordKind, due: Due, document: Any, **changes: Any) -> PushItem:
     key = ctx.books.key_for(kind, due.host_id, document)
     return PushItem(
         kind,
         due.host_id,
         document,
-        changes.pop("link", None) or _link(ctx, due, key),
+        changes.pop("link", None) or Link(due.provider_id, due.provider_version, key),
         idempotency_key=f"{due.host_id}:{due.payload_hash[:20]}",
         **changes,
     )
