@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from syncsvc.config import Settings
 from syncsvc.connections.hub import ProviderHub
+from syncsvc.console.attempts import SignInAttempts
 from syncsvc.db import transaction
 from syncsvc.kit.cipher import TokenCipher
 from syncsvc.kit.clock import Clock, utcnow
@@ -35,6 +36,7 @@ class AppState:
     metrics: Metrics = field(default_factory=Metrics)
     push_wakeup: PushWakeup = field(default_factory=PushWakeup)
     write_retry: ContentionRetry = field(default_factory=ContentionRetry)
+    sign_in_attempts: SignInAttempts = field(default_factory=SignInAttempts)
     # Calls to the host's own webhook URLs (kept apart from calls to the packages).
     host_http: httpx.AsyncClient | None = None
 

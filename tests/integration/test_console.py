@@ -72,6 +72,33 @@ async def test_a_wrong_token_shows_the_form_again_with_a_message(
     assert (await client.get("/console")).status_code == 303
 
 
+async def test_repeated_wrong_tokens_pause_sign_in_from_that_address(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    for _ in range(5):
+        form = await client.get("/console/login")
+        answer = await client.post(
+            "/console/login", data={"csrf": _csrf(form.text), "token": "guess"}
+        )
+        assert answer.status_code == 200
+    form = await client.get("/console/login")
+    paused = await client.post(
+        "/console/login", data={"csrf": _csrf(form.text), "token": ADMIN_TOKEN}
+    )
+    assert paused.status_code == 429
+    assert "Try again in 15 minutes" in paused.text
+    assert paused.headers["retry-after"] == "900"
+    assert (await client.get("/console")).status_code == 303  # the right token did not count
+
+    clock.advance(minutes=15)  # the oldest failure has left the window
+    await _sign_in(client)
+    await client.post("/console/logout", data={"csrf": _csrf((await client.get("/console")).text)})
+    # A success cleared the address: wrong tokens start counting from nothing again.
+    form = await client.get("/console/login")
+    again = await client.post("/console/login", data={"csrf": _csrf(form.text), "token": "guess"})
+    assert again.status_code == 200
+
+
 async def test_a_form_without_its_csrf_token_is_refused(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:

@@ -7,7 +7,9 @@ goes through the same record service and worker wake-up as `POST /v1/{kind}/{id}
 
 from __future__ import annotations
 
+import math
 import uuid
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -67,6 +69,20 @@ def _refused() -> Response:
     )
 
 
+def _too_many(wait: timedelta) -> Response:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    response = render(
+        "message.html",
+        429,
+        heading="Too many sign-in attempts",
+        text=f"Sign-in is paused after several wrong admin tokens. Try again in {minutes} "
+        f"minute{'s' if minutes != 1 else ''}.",
+        signed_in=False,
+    )
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+    return response
+
+
 def _not_found(what: str, viewer: ConsoleSession) -> Response:
     return render(
         "message.html",
@@ -110,8 +126,14 @@ async def login(request: Request, state: AppStateDep) -> Response:
     fields = await form_fields(request)
     if not accepted(cookie.read(request, key, now), fields):
         return _refused()
+    address = request.client.host if request.client else "unknown"
+    wait = state.sign_in_attempts.wait(address, now)
+    if wait is not None:
+        return _too_many(wait)
     if not constant_time_equals(fields.get("token", ""), configured.get_secret_value()):
+        state.sign_in_attempts.failed(address, now)
         return _login_form(state, request, "That is not the admin token. Try again.")
+    state.sign_in_attempts.succeeded(address)
     # A new session, with a new CSRF token, once signed in: nothing from before carries over.
     signed_in = cookie.new_session(now, signed_in=True)
     response = _to("/console")
