@@ -24,8 +24,10 @@ from syncsvc.providers.documents import (
     SalesDocument,
 )
 from syncsvc.providers.errors import Misconfigured
+from syncsvc.providers.myob.spec import MYOB
 from syncsvc.providers.xero.books import XeroBooks
 from syncsvc.providers.xero.mapping import Taxes, sales_body, xero_total
+from syncsvc.providers.xero.spec import XERO
 from syncsvc.push import planning, prepare
 from syncsvc.push.prepare import Policy, policy_for
 from syncsvc.records.canonical import CreditNote, Customer, Invoice, Payment
@@ -63,7 +65,7 @@ def policy(
     draft_documents: bool = True,
 ) -> Policy:
     """The policy as the worker builds it for Xero (tax codes from settings.xero.tax_types)."""
-    return policy_for(settings, overrides, ("xero", "tax_types"), draft_documents)
+    return policy_for(settings, overrides, XERO, draft_documents)
 
 
 def with_settings(**changes: Any) -> AccountSettings:
@@ -263,7 +265,7 @@ def test_the_hosts_tax_codes_are_mapped_through_the_settings() -> None:
     document = prepare.invoice(host, "t-1", "contact-1", policy(settings))
     assert [line.tax_code for line in document.lines] == ["OUTPUT2", "NONE", "EXEMPTOUTPUT", None]
     # A package with no tax-code setting gets the host's codes as they are.
-    plain = policy_for(settings, OVERRIDES, None, draft_documents=True)
+    plain = policy_for(settings, OVERRIDES, MYOB, draft_documents=True)
     assert [line.tax_code for line in prepare.invoice(host, "t-1", "c", plain).lines] == [
         "GST",
         "FREE",
@@ -465,7 +467,9 @@ def payment(**changes: Any) -> Payment:
 
 def test_receipts_go_to_the_payment_methods_deposit_account() -> None:
     receipt = prepare.receipt(payment(), "X1", policy())
-    assert receipt == Receipt("X1", Decimal("232.88"), date(2026, 11, 21), "091", "R-77", "card")
+    assert receipt == Receipt(
+        "X1", Decimal("232.88"), date(2026, 11, 21), "091", "R-77", "card", card=True
+    )
     # A method with no deposit account of its own, an unknown one, or none: the default.
     for method in ("eftpos", "cash", None):
         chosen = prepare.receipt(payment(payment_method_id=method), "X1", policy())
@@ -491,7 +495,7 @@ def test_a_surcharge_is_its_own_invoice_paid_by_its_own_receipt() -> None:
     assert prepare.surcharge_invoice(payment(), "p1", "INV-1", "c", drafts).status == "approved"
     extra = prepare.surcharge_receipt(payment(), policy())
     assert extra == Receipt(
-        "", Decimal("3.49"), date(2026, 11, 21), "091", "R-77 surcharge", "card"
+        "", Decimal("3.49"), date(2026, 11, 21), "091", "R-77 surcharge", "card", card=True
     )
     plain = payment(reference=None, is_card=False, payment_method_id="eftpos")
     assert prepare.surcharge_receipt(plain, policy()).reference == "surcharge"

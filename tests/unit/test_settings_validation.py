@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from syncsvc.problems import ProblemError
-from syncsvc.providers.base import LookupItem
+from syncsvc.providers.base import LookupItem, Posting
 from syncsvc.providers.myob.spec import MYOB
 from syncsvc.providers.quickbooks.spec import QUICKBOOKS
 from syncsvc.providers.xero.spec import XERO
 from syncsvc.settings.schemas import AccountSettings, QuickBooksSettings
 from syncsvc.settings.validation import (
-    Posting,
     account_errors,
     capability_errors,
     refuse,
