@@ -25,6 +25,7 @@ from syncsvc.providers.documents import (
 )
 from syncsvc.providers.errors import Misconfigured
 from syncsvc.providers.myob.spec import MYOB
+from syncsvc.providers.quickbooks.spec import QUICKBOOKS
 from syncsvc.providers.xero.books import XeroBooks
 from syncsvc.providers.xero.mapping import Taxes, sales_body, xero_total
 from syncsvc.providers.xero.spec import XERO
@@ -37,6 +38,7 @@ from syncsvc.settings.schemas import (
     JobTypeOverride,
     Overrides,
     PaymentMethodOverride,
+    QuickBooksSettings,
     SupplyOverride,
     XeroSettings,
 )
@@ -275,6 +277,63 @@ def test_the_hosts_tax_codes_are_mapped_through_the_settings() -> None:
 
 
 # --- summary lines -------------------------------------------------------------------------
+
+
+def test_quickbooks_lines_without_a_mapped_code_take_the_tenants_defaults() -> None:
+    block = QuickBooksSettings(tax_codes={"GST": "1"}, sales_tax_code="7", sales_tax_free_code="2")
+    lines = [
+        {"kind": "labour", "description": n, "quantity": "1", "unit_price": "10", "tax_code": code}
+        for n, code in (("mapped", "GST"), ("taxed", "OUTPUT2"), ("free", None))
+    ]
+    host = Invoice.model_validate(
+        {"version": 1, "number": "T-1", "customer_id": "c1", "issue_date": "2026-11-20"}
+        | {"lines": lines}
+    )
+    qbo = policy_for(with_settings(quickbooks=block), OVERRIDES, QUICKBOOKS, False)
+    assert (qbo.taxed_code, qbo.tax_free_code) == ("7", "2")
+    document = prepare.invoice(host, "t-1", "c", qbo)
+    assert [line.tax_code for line in document.lines] == ["1", "7", "2"]
+    # Without the defaults: the host's code as it is, and no code (the account's default).
+    plain = policy_for(
+        with_settings(quickbooks=QuickBooksSettings(tax_codes={"GST": "1"})),
+        OVERRIDES,
+        QUICKBOOKS,
+        False,
+    )
+    assert [line.tax_code for line in prepare.invoice(host, "t-1", "c", plain).lines] == [
+        "1",
+        "OUTPUT2",
+        None,
+    ]
+    # Xero's block is not QuickBooks': its defaults never apply there.
+    assert [
+        line.tax_code
+        for line in prepare.invoice(host, "t-1", "c", policy(with_settings(quickbooks=block))).lines
+    ] == ["GST", "OUTPUT2", None]
+
+
+def test_the_package_gets_its_own_settings_block_only() -> None:
+    settings = with_settings(quickbooks=QuickBooksSettings(lead_source_field="Lead source"))
+    block = prepare.package_settings(settings, QUICKBOOKS)
+    assert block["lead_source_field"] == "Lead source"
+    assert block["card_payments"] is False
+    assert "tax_types" not in block
+    assert prepare.package_settings(settings, MYOB) == {}
+
+
+def test_an_invoice_carries_its_lead_source_and_a_receipt_the_default_method() -> None:
+    host = Invoice.model_validate(
+        {"version": 1, "number": "T-1", "customer_id": "c1", "issue_date": "2026-11-20"}
+        | {
+            "lead_source": "Google",
+            "lines": [{"kind": "labour", "description": "a", "quantity": "1", "unit_price": "10"}],
+        }
+    )
+    assert prepare.invoice(host, "t-1", "c", policy()).lead_source == "Google"
+    with_default = policy(with_settings(default_payment_method="4"))
+    receipt = prepare.receipt(payment(), "X1", with_default)
+    assert (receipt.method, receipt.default_method, receipt.card) == ("card", "4", True)
+    assert prepare.receipt(payment(), "X1", policy()).default_method is None
 
 
 def test_summary_lines_one_per_account_and_tax_code() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from syncsvc.connections.service import ConnectionService
@@ -110,12 +111,18 @@ def _choices(items: list[LookupItem], lookup: SettingLookup) -> str:
     return f"choose one of {shown}" + (", ..." if len(usable) > CHOICES_SHOWN else "")
 
 
+def _percent(rate: Decimal) -> str:
+    """10.00 -> 10, 12.50 -> 12.5."""
+    text = f"{rate:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _unsuitable(noun: str, item: LookupItem, lookup: SettingLookup) -> str:
     label = f"{noun} {_label(item, lookup.by)}"
     if lookup.posting is Posting.SALES:
         return f"{label} has no sales rate, so sales lines cannot carry it"
     if lookup.posting is Posting.TAX_FREE:
-        rate = "none" if item.rate is None else f"{item.rate.normalize()}%"
+        rate = "none" if item.rate is None else f"{_percent(item.rate)}%"
         return f"{label} is not tax-free (its sales rate is {rate})"
     return f"{label} cannot be used for {lookup.posting.value}"
 
