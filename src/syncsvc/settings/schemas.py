@@ -41,8 +41,7 @@ class XeroSettings(Strict):
 
 
 class QuickBooksSettings(Strict):
-    """QuickBooks Online's own settings; each code is checked against the company's lookups
-    when QuickBooks is connected."""
+    """QuickBooks Online's own settings, each checked against the company's lookups."""
 
     tax_codes: dict[TaxCode, TaxCode] = Field(
         default_factory=dict, description="Host tax code -> QuickBooks TaxCode id."
@@ -61,12 +60,10 @@ class QuickBooksSettings(Strict):
     purchases_tax_free_code: TaxCode | None = Field(
         default=None, description="TaxCode id for tax-free supplier bills."
     )
-    lead_source_field: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = (
-        Field(
-            default=None,
-            description="Name of the company's sales-form custom field that receives the "
-            "invoice's `lead_source` (its first 31 characters). Unset: not sent.",
-        )
+    lead_source_field: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None,
+        description="Name of the company's sales-form custom field that receives the "
+        "invoice's `lead_source` (its first 31 characters). Unset or empty: not sent.",
     )
     card_payments: StrictBool = Field(
         default=False,

@@ -88,13 +88,14 @@ def wanted_tax_codes(
 def wanted_lookups(
     document: Mapping[str, Any], declared: Iterable[SettingLookup]
 ) -> list[Declared]:
-    """The declared fields the document sets, each with its path as the 422 names it."""
+    """The declared fields the document sets (an empty one is unset), each with its path as
+    the 422 names it."""
     found = []
     for lookup in declared:
         value: Any = document
         for part in lookup.path:
             value = value.get(part) if isinstance(value, Mapping) else None
-        if isinstance(value, str):
+        if isinstance(value, str) and value:
             found.append((field_path(lookup.path), value, lookup))
     return found
 
