@@ -15,7 +15,13 @@ import pytest
 
 from syncsvc.push.worker import PushWorker
 from tests.factories import credit_note, customer, invoice, line, payment
-from tests.integration.sandbox_helpers import START, Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import (
+    START,
+    Linked,
+    connected_tenant,
+    linked,
+    quickbooks_documents,
+)
 
 CONTROL = "/quickbooks/_control"
 # The sandbox company: accounts 1 cheque, 3 undeposited funds, 5 Sales, 6 Services,
@@ -47,13 +53,6 @@ LEAD_SOURCE = "Word of mouth from a neighbour down the road"
 async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
     async with linked(database_url, tmp_path, START, provider="quickbooks") as value:
         yield value
-
-
-async def _documents(link: Linked) -> dict[str, list[dict[str, Any]]]:
-    answer = await link.browser.get(f"{CONTROL}/documents")
-    assert answer.status_code == 200
-    documents: dict[str, list[dict[str, Any]]] = answer.json()
-    return documents
 
 
 async def _push(link: Linked) -> None:
@@ -153,7 +152,7 @@ async def test_each_setting_lands_in_quickbooks(link: Linked) -> None:
         read = (await link.service.get(path, headers=h)).json()
         assert read["sync"]["state"] == "synced", (path, read["sync"])
 
-    books = await _documents(link)
+    books = await quickbooks_documents(link)
     items = _item_accounts(books)
     [bill] = [i for i in books["Invoice"] if i.get("DocNumber") == "INV-1001"]
     codes = [
@@ -203,7 +202,7 @@ async def test_line_items_off_sends_one_line_per_account_and_tax_code(link: Link
     read = (await link.service.get("/v1/invoices/inv-1", headers=h)).json()
     assert read["sync"]["state"] == "synced", read["sync"]
 
-    books = await _documents(link)
+    books = await quickbooks_documents(link)
     items = _item_accounts(books)
     [bill] = [i for i in books["Invoice"] if i.get("DocNumber") == "INV-1001"]
     sales = [x for x in bill["Line"] if "SalesItemLineDetail" in x]
@@ -214,3 +213,31 @@ async def test_line_items_off_sends_one_line_per_account_and_tax_code(link: Link
     assert sales[0]["Description"] == "Job J-77: Call-out; Repair"
     assert bill["CustomerMemo"] == {"value": "INV-1001"}  # invoice_number as the reference
     assert "CustomField" not in bill  # the invoice has no lead source
+
+
+async def test_a_lead_source_field_switched_off_since_fails_the_invoice_saying_so(
+    link: Linked,
+) -> None:
+    tenant = await connected_tenant(link, "quickbooks")
+    h = tenant.headers
+    assert (await link.service.put("/v1/settings", json=SETTINGS, headers=h)).is_success
+    await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
+    # A person switches the field off in QuickBooks after the settings were kept.
+    [company] = link.sandbox.quickbooks.store.companies.values()
+    for group in company.prefs["SalesFormsPrefs"]["CustomField"]:
+        for pair in group["CustomField"]:
+            if pair["Name"] == "SalesFormsPrefs.UseSalesCustom1":
+                pair["BooleanValue"] = False
+    link.advance(301)  # past the lookups' cache
+    sourced = invoice(total=None, lead_source="Google")
+    await link.service.put("/v1/invoices/inv-1", json=sourced, headers=h)
+    plain = invoice(number="INV-1002", total=None)
+    await link.service.put("/v1/invoices/inv-2", json=plain, headers=h)
+    await _push(link)
+    failed = (await link.service.get("/v1/invoices/inv-1", headers=h)).json()["sync"]
+    assert failed["state"] == "failed", failed
+    assert "no sales-form custom field Lead source" in failed["last_error"]
+    assert "its custom fields: none" in failed["last_error"]
+    # An invoice without a lead source needs no field: it goes.
+    other = (await link.service.get("/v1/invoices/inv-2", headers=h)).json()["sync"]
+    assert other["state"] == "synced", other

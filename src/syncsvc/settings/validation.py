@@ -139,6 +139,7 @@ def lookup_errors(wanted: Iterable[Declared], items: list[LookupItem]) -> list[F
             matches = [i for i in items if i.name.casefold() == value.casefold()]
         else:
             matches = [i for i in items if i.code == value]
+        matches.sort(key=lambda item: not item.active)  # an active one, if any holds it
         if not matches:
             message = f"{noun} {value} does not exist; {_choices(items, lookup)}"
             kind = f"{slug}_missing"
