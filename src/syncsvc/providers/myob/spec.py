@@ -2,6 +2,7 @@
 PROVIDERS.md). No batches and no idempotency: one record a request, looked up by number
 before a retry; rate limits answer 403 with `RateLimitError`; `RowVersion` on records."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
@@ -43,3 +44,20 @@ MYOB = ProviderFacts(
     lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES),
     extra={"rate_limit_error_name": "RateLimitError"},
 )
+
+
+@dataclass(frozen=True)
+class Product:
+    """What differs between the products on the one API, read as data by the package."""
+
+    name: str
+    # GeneralLedger/Category: AccountRight keeps categories; Essentials files show none.
+    categories: bool
+
+
+ACCOUNTRIGHT = Product("accountright", categories=True)
+ESSENTIALS = Product("essentials", categories=False)
+PRODUCTS = {p.name: p for p in (ACCOUNTRIGHT, ESSENTIALS)}
+# UIAccessFlags (FACTS.md 1.5): 0 local AccountRight, 1 online AccountRight, 2 the new
+# Essentials, 3 AccountRight and Essentials (a full AccountRight file).
+ESSENTIALS_FLAGS = frozenset({2})
