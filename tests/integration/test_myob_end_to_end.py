@@ -188,6 +188,21 @@ async def test_a_myob_tenant_pushes_hears_back_imports_and_reconciles(link: Link
     assert [e["type"] for e in later].count("payment.deleted") == 1
     seen = await _last_event(link, tenant)
 
+    # The host's own payment deleted in MYOB is news too, named by the host's id.
+    ours = (await link.service.get("/v1/payments/pay-1", headers=h)).json()["sync"]
+    deleted = await link.browser.delete(
+        f"{CONTROL}/payments/{ours['provider_id']}", params=_business(link)
+    )
+    assert deleted.status_code == 200, deleted.text
+    link.advance(331)
+    await poller.run_once()
+    events = await _events_after(link, tenant, seen)
+    gone = [e["data"] for e in events if e["type"] == "payment.deleted"]
+    assert [(g["invoice_id"], g["payment_id"], g["amount"]) for g in gone] == [
+        ("inv-1", "pay-1", "100.00")
+    ]
+    seen = await _last_event(link, tenant)
+
     # ... and renames the customer's card.
     renamed = await link.browser.put(
         f"{CONTROL}/customers/{card['UID']}",
