@@ -117,6 +117,13 @@ async def test_a_myob_tenant_pushes_hears_back_imports_and_reconciles(link: Link
     assert active.organisation.details["uri"].endswith(
         f"/myob/{company_file.shard}/accountright/{company_file.uid}"
     )
+    # What differs between the products is data: Essentials files list no categories.
+    categories = await link.service.get("/v1/lookups/tracking-categories", headers=h)
+    assert categories.status_code == 200, categories.text
+    names = [item["name"] for item in categories.json()["items"]]
+    assert names == (
+        [] if company_file.product == "Essentials" else ["North branch", "South branch"]
+    )
     await _push_everything(link, tenant)
 
     books = await _documents(link)

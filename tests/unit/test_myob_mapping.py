@@ -207,3 +207,20 @@ def test_the_token_goes_only_to_myobs_own_hosts() -> None:
     assert not trusted_uri(f"https://evil.example/accountright/{uid}", base, uid)
     assert not trusted_uri(f"http://ar2.api.myob.com/accountright/{uid}", base, uid)
     assert not trusted_uri("https://ar2.api.myob.com/accountright/another-file", base, uid)
+
+
+def test_a_sale_carries_the_category_its_lines_name_where_the_file_keeps_them() -> None:
+    tracked = Line(
+        "Labour", Decimal(1), Decimal(10), "4-1000", "GST", tracking=(("Branch", "NORTH"),)
+    )
+    keeping = mapping.SalesContext(**{**vars(CONTEXT), "categories": {"NORTH": "cat-north"}})
+    body = mapping.sales_body(_sale(lines=(tracked,)), "S", Link(), keeping)
+    assert body["Category"] == {"UID": "cat-north"}
+    assert "Category" not in mapping.sales_body(_sale(lines=(tracked,)), "S", Link(), CONTEXT)
+    with pytest.raises(Misconfigured, match="no category NORTH"):
+        mapping.sales_body(
+            _sale(lines=(tracked,)),
+            "S",
+            Link(),
+            mapping.SalesContext(**{**vars(CONTEXT), "categories": {}}),
+        )

@@ -232,7 +232,13 @@ class MyobBooks:
             tax_codes=rates,
             account_defaults={a.code: a.default_tax_code for a in accounts if a.default_tax_code},
             untaxed_code=untaxed[0].code if untaxed else None,
+            categories=await self._categories() if self.product.categories else None,
         )
+
+    async def _categories(self) -> dict[str, str]:
+        found = await self._lookups(LookupKind.TRACKING_CATEGORIES)
+        by_name = {c.name: uid_of(c) for c in found if c.active}
+        return by_name | {c.code: uid_of(c) for c in found if c.active}
 
     # payments
 

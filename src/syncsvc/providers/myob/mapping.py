@@ -247,6 +247,22 @@ class SalesContext:
     tax_codes: dict[str, TaxCode]
     account_defaults: dict[str, str] = field(default_factory=dict)
     untaxed_code: str | None = None
+    # Category name or DisplayID -> UID; None: the company file keeps no categories.
+    categories: dict[str, str] | None = None
+
+
+def _category(document: SalesDocument, ctx: SalesContext, label: str) -> str | None:
+    """A sale's one category: the first tracking option its lines name, where the company
+    file keeps categories."""
+    if ctx.categories is None:
+        return None
+    option = next((o for line in document.lines for _, o in line.tracking), None)
+    if option is None:
+        return None
+    found = ctx.categories.get(option)
+    if found is None:
+        raise Misconfigured(f"{label}: MYOB has no category {option}")
+    return found
 
 
 def _tax_code(line: Line, document: SalesDocument, ctx: SalesContext, label: str) -> str:
@@ -339,6 +355,9 @@ def sales_body(document: SalesDocument, key: str, link: Link, ctx: SalesContext)
     }
     if document.reference:
         body["CustomerPurchaseOrderNumber"] = document.reference[:20]
+    category = _category(document, ctx, label)
+    if category is not None:
+        body["Category"] = {"UID": category}
     if document.due_date is not None:
         days = (document.due_date - document.issue_date).days
         body["Terms"] = {

@@ -41,7 +41,7 @@ MYOB = ProviderFacts(
     max_page_size=1000,
     rate_limits=RateLimits(per_second=8, per_day=1_000_000, shared_by="app"),
     authorize_params={"prompt": "consent"},
-    lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES),
+    lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES, LookupKind.TRACKING_CATEGORIES),
     extra={"rate_limit_error_name": "RateLimitError"},
 )
 
@@ -51,7 +51,8 @@ class Product:
     """What differs between the products on the one API, read as data by the package."""
 
     name: str
-    # GeneralLedger/Category: AccountRight keeps categories; Essentials files show none.
+    # GeneralLedger/Category, one a sale (from a line's tracking option): AccountRight keeps
+    # categories; Essentials files show none, so a sale there carries none.
     categories: bool
 
 
