@@ -305,3 +305,43 @@ async def test_two_tenants_share_one_call_budget_per_api_key(
         for company_file in store.company_files.values():
             numbers = sorted(i["Number"] for i in company_file.ledger.invoices.values())
             assert numbers == sorted(f"INV-{n}" for n in range(12))
+
+
+async def test_a_lost_settlement_answer_applies_the_credit_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The credit note is saved, its settlement saved but the answer lost: the next push
+    finds the credit note by its number, sees the settlement there and applies nothing more."""
+    async with linked(database_url, tmp_path, START, provider="myob") as link:
+        tenant = await connected_tenant(link, "myob")
+        link.advance(1)
+        h = tenant.headers
+        assert (await link.service.put("/v1/settings", json=SETTINGS, headers=h)).is_success
+        await link.service.put("/v1/customers/cust-1", json=customer(), headers=h)
+        sale = invoice(lines=[line(quantity="1", **GST)], total="104.50")
+        await link.service.put("/v1/invoices/inv-1", json=sale, headers=h)
+        goodwill = credit_note(
+            lines=[
+                line(kind="other", description="Goodwill", quantity="1", unit_price="20", **GST)
+            ],
+            allocations=[{"invoice_id": "inv-1", "amount": "22.00"}],
+        )
+        await link.service.put("/v1/credit-notes/cn-1", json=goodwill, headers=h)
+        await link.browser.put(
+            f"{CONTROL}/faults", json={"lose_next": ["POST /Sale/CreditSettlement"]}
+        )
+        state = link.app.state.syncsvc
+        worker = PushWorker(state.sessions, state.providers, link.clock, rng=random.Random(4))
+        for _ in range(6):
+            await worker.run_once()
+            link.advance(900)
+        read = (await link.service.get("/v1/credit-notes/cn-1", headers=h)).json()
+        assert read["sync"]["state"] == "synced", read["sync"]
+        books = await _documents(link)
+        assert len(books["CreditSettlements"]) == 1
+        assert [s["Number"] for s in books["Invoices"]].count("CN-1") == 1
+        sales = {s["Number"]: s for s in books["Invoices"]}
+        assert Decimal(str(sales["INV-1001"]["BalanceDueAmount"])) == Decimal("82.50")
+        assert link.sandbox.myob.traffic.stats()["lost_by_route"] == {
+            "POST /Sale/CreditSettlement": 1
+        }
