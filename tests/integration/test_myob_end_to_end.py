@@ -22,6 +22,7 @@ from syncsvc.push.worker import PushWorker
 from tests.conftest import TenantHandle
 from tests.factories import credit_note, customer, invoice, line, payment
 from tests.integration.sandbox_helpers import START, Linked, connected_tenant, linked
+from tests.integration.test_reconciliation import reconcile
 
 CONTROL = "/myob/_control"
 SETTINGS = {
@@ -65,6 +66,18 @@ async def _events_after(link: Linked, tenant: TenantHandle, seen: int) -> list[d
 async def _last_event(link: Linked, tenant: TenantHandle) -> int:
     events = await _events_after(link, tenant, 0)
     return int(events[-1]["id"]) if events else 0
+
+
+async def _deleted_in_myob(
+    link: Linked, tenant: TenantHandle, poller: Poller, payment_id: str, seen: int
+) -> list[dict[str, Any]]:
+    """The MYOB user deletes a payment; the next poll's `payment.deleted` events."""
+    deleted = await link.browser.delete(f"{CONTROL}/payments/{payment_id}", params=_business(link))
+    assert deleted.status_code == 200, deleted.text
+    link.advance(331)
+    await poller.run_once()
+    events = await _events_after(link, tenant, seen)
+    return [e["data"] for e in events if e["type"] == "payment.deleted"]
 
 
 async def _push_everything(link: Linked, tenant: TenantHandle) -> None:
@@ -180,14 +193,7 @@ async def test_a_myob_tenant_pushes_hears_back_imports_and_reconciles(link: Link
 
     # ... then deletes it: MYOB lists no deletions; reading it again finds it gone.
     link.advance(60)
-    deleted = await link.browser.delete(
-        f"{CONTROL}/payments/{received.json()['UID']}", params=_business(link)
-    )
-    assert deleted.status_code == 200, deleted.text
-    link.advance(331)
-    await poller.run_once()
-    events = await _events_after(link, tenant, seen)
-    gone = [e["data"] for e in events if e["type"] == "payment.deleted"]
+    gone = await _deleted_in_myob(link, tenant, poller, received.json()["UID"], seen)
     assert [(g["invoice_id"], g["amount"]) for g in gone] == [("inv-1", "133.76")]
     link.advance(331)
     await poller.run_once()  # reported once
@@ -197,14 +203,7 @@ async def test_a_myob_tenant_pushes_hears_back_imports_and_reconciles(link: Link
 
     # The host's own payment deleted in MYOB is news too, named by the host's id.
     ours = (await link.service.get("/v1/payments/pay-1", headers=h)).json()["sync"]
-    deleted = await link.browser.delete(
-        f"{CONTROL}/payments/{ours['provider_id']}", params=_business(link)
-    )
-    assert deleted.status_code == 200, deleted.text
-    link.advance(331)
-    await poller.run_once()
-    events = await _events_after(link, tenant, seen)
-    gone = [e["data"] for e in events if e["type"] == "payment.deleted"]
+    gone = await _deleted_in_myob(link, tenant, poller, ours["provider_id"], seen)
     assert [(g["invoice_id"], g["payment_id"], g["amount"]) for g in gone] == [
         ("inv-1", "pay-1", "100.00")
     ]
@@ -247,29 +246,15 @@ async def test_a_myob_tenant_pushes_hears_back_imports_and_reconciles(link: Link
         f"{CONTROL}/invoices/INV-1002", json={"total": "150.00"}, params=_business(link)
     )
     assert edited.status_code == 200, edited.text
-    report = await _reconcile(link, tenant, fix=True)
+    report = await reconcile(link, tenant, fix=True)
     rows = {row["number"]: row for row in report["rows"]}
     assert rows["INV-1002"]["outcome"] == "different"
     assert {d["field"] for d in rows["INV-1002"]["differences"]} >= {"total"}
     assert rows["INV-1002"]["fix"]["result"] == "fixed", rows["INV-1002"]
-    again = {row["number"]: row for row in (await _reconcile(link, tenant))["rows"]}
+    again = {row["number"]: row for row in (await reconcile(link, tenant))["rows"]}
     assert again["INV-1002"]["outcome"] == "ok", again["INV-1002"]["differences"]
     sales = {s["Number"]: s for s in (await _documents(link))["Invoices"]}
     assert Decimal(str(sales["INV-1002"]["TotalAmount"])) == Decimal("104.50")
-
-
-async def _reconcile(link: Linked, tenant: TenantHandle, *, fix: bool = False) -> dict[str, Any]:
-    started = await link.service.post(
-        "/v1/reconciliations",
-        json={"from": "2026-10-01", "to": "2026-11-30", "fix": fix},
-        headers=tenant.headers,
-    )
-    assert started.status_code == 202, started.text
-    report: dict[str, Any] = (
-        await link.service.get(started.headers["location"], headers=tenant.headers)
-    ).json()
-    assert report["status"] == "done", report
-    return report
 
 
 async def test_two_tenants_share_one_call_budget_per_api_key(
