@@ -4,13 +4,14 @@ mapped to the error tree, and which company-file addresses a token may go to."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from syncsvc.providers.base import TokenSet
 from syncsvc.providers.documents import Contact, Credit, Line, Link, Receipt, SalesDocument, State
 from syncsvc.providers.errors import (
     Conflict,
@@ -23,8 +24,9 @@ from syncsvc.providers.errors import (
     Transient,
 )
 from syncsvc.providers.myob import mapping
-from syncsvc.providers.myob.client import NotFound, error_for
+from syncsvc.providers.myob.client import MyobClient, NotFound, error_for
 from syncsvc.providers.myob.package import trusted_uri
+from syncsvc.providers.myob.spec import MYOB
 
 CONTEXT = mapping.SalesContext(
     accounts={"4-1000": "acc-sales", "4-2000": "acc-round"},
@@ -224,3 +226,16 @@ def test_a_sale_carries_the_category_its_lines_name_where_the_file_keeps_them() 
             Link(),
             mapping.SalesContext(**{**vars(CONTEXT), "categories": {}}),
         )
+
+
+async def test_pages_are_followed_only_below_the_company_file() -> None:
+    token = TokenSet("t", None, datetime(2026, 11, 23, tzinfo=UTC))
+    base = "https://ar2.api.myob.com/accountright/cf"
+    async with httpx.AsyncClient() as http:
+        client = MyobClient(http, MYOB, token, "key", base)
+        assert client.url("Sale/Invoice") == f"{base}/Sale/Invoice"
+        assert client.url(f"{base}/Sale/Invoice?$skip=1000") == f"{base}/Sale/Invoice?$skip=1000"
+        with pytest.raises(Transient):
+            client.url("https://elsewhere.example/accountright/cf/Sale/Invoice")
+        with pytest.raises(Transient):
+            client.url(f"{base}-other/Sale/Invoice")

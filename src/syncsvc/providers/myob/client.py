@@ -174,7 +174,17 @@ class MyobClient:
         return headers
 
     def url(self, path: str) -> str:
-        return path if path.startswith(self.base) else f"{self.base}/{path.lstrip('/')}"
+        """A path below the company file, or a full address MYOB gave (`NextPageLink`),
+        which must be below it too: the token goes nowhere else."""
+        if "://" not in path:
+            return f"{self.base}/{path.lstrip('/')}"
+        if (
+            path == self.base
+            or path.startswith(f"{self.base}/")
+            or path.startswith(f"{self.base}?")
+        ):
+            return path
+        raise Transient(f"MYOB named a page outside the company file: {path[:200]}")
 
     async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         if self.budget is None:
