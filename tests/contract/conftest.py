@@ -10,7 +10,7 @@ import pytest
 from tests.contract.drivers import DRIVERS, Connected, Driver
 
 
-@pytest.fixture(params=DRIVERS, ids=[d.name for d in DRIVERS])
+@pytest.fixture(params=DRIVERS, ids=[d.label for d in DRIVERS])
 def driver(request: pytest.FixtureRequest) -> Driver:
     chosen: Driver = request.param
     return chosen

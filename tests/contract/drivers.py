@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,20 @@ class Driver:
     webhook_secret: str
     # Close the books up to and including a day, as the package's user does.
     lock_books: Callable[[Connected, date], Any]
+    # The user takes the app's access away: the refresh token stops working.
+    revoke_grant: Callable[[Connected, str], Any]
+    # The control surface's fault that refuses the next call for the rate limit.
+    rate_limit_fault: dict[str, int]
+    variant: str = ""  # one package, another kind of organisation (MYOB: Essentials)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.variant}" if self.variant else self.name
+
+
+async def _revoke_by_oauth(connected: Connected, refresh_token: str) -> None:
+    hub = connected.link.app.state.syncsvc.providers
+    await hub.oauth_for(connected.driver.name).revoke(refresh_token)
 
 
 # --- Xero --------------------------------------------------------------------------------------
@@ -121,6 +135,8 @@ XERO = Driver(
     signed_webhook=_xero_webhook,
     webhook_secret=WEBHOOK_KEY,
     lock_books=_xero_lock,
+    revoke_grant=_revoke_by_oauth,
+    rate_limit_fault={"burst_429": 1},
 )
 
 
@@ -185,6 +201,100 @@ QUICKBOOKS = Driver(
     signed_webhook=_quickbooks_webhook,
     webhook_secret=WEBHOOK_KEY,
     lock_books=_quickbooks_lock,
+    revoke_grant=_revoke_by_oauth,
+    rate_limit_fault={"burst_429": 1},
 )
 
-DRIVERS = [XERO, QUICKBOOKS]
+
+# --- MYOB Business -----------------------------------------------------------------------------
+
+
+def _myob_connector(product: str) -> Callable[[str, Path], AbstractAsyncContextManager[Connected]]:
+    @asynccontextmanager
+    async def connect(database_url: str, data_dir: Path) -> AsyncIterator[Connected]:
+        async with linked(database_url, data_dir, START, provider="myob") as link:
+            store = link.sandbox.myob.store
+            chosen = next(f for f in store.company_files.values() if f.product == product)
+            store.consent_business = chosen.uid
+            tenant = await connected_tenant(link, "myob")
+            # The sandbox's clock stands still: the connection's own call to the company
+            # file is in this second, which the service's budget did not count.
+            link.advance(1)
+            hub = link.app.state.syncsvc.providers
+            active = await hub.tokens.active(uuid.UUID(tenant.id))
+            driver = MYOB if product == "AccountRight" else MYOB_ESSENTIALS
+            yield Connected(link, tenant, hub.books(active), hub.adapter("myob"), driver)
+
+    return connect
+
+
+async def _myob_business(connected: Connected) -> dict[str, str]:
+    hub = connected.link.app.state.syncsvc.providers
+    active = await hub.tokens.active(uuid.UUID(connected.tenant.id))
+    return {"business_id": active.organisation_id}
+
+
+async def _myob_pay(connected: Connected, invoice_key: str, amount: Decimal, day: date) -> str:
+    answer = await connected.control(
+        "POST",
+        f"/invoices/{invoice_key}/payments",
+        json={"amount": str(amount), "date": day.isoformat(), "account": "1-1110"},
+        params=await _myob_business(connected),
+    )
+    return str(answer.json()["UID"])
+
+
+async def _myob_delete_payment(connected: Connected, payment_id: str) -> None:
+    await connected.control(
+        "DELETE", f"/payments/{payment_id}", params=await _myob_business(connected)
+    )
+
+
+async def _myob_lock(connected: Connected, day: date) -> None:
+    # MYOB's lock date refuses entries *before* it: the day after the last one closed.
+    await connected.control(
+        "PUT",
+        "/preferences",
+        json={"lock_date": (day + timedelta(days=1)).isoformat()},
+        params=await _myob_business(connected),
+    )
+
+
+async def _myob_revoke(connected: Connected, refresh_token: str) -> None:
+    await connected.control("POST", "/tokens/revoke")
+
+
+def _no_webhook(secret: str, organisation_id: str) -> tuple[dict[str, str], bytes]:
+    return {}, b"{}"  # MYOB sends none: the service has no door for it
+
+
+MYOB = Driver(
+    name="myob",
+    control="/myob/_control",
+    income_account="4-1000",  # Sales - Services
+    bank_account="1-1110",  # Business Bank Account
+    tax_code="GST",
+    write_routes={
+        RecordKind.CUSTOMER: "POST /Contact/Customer",
+        RecordKind.INVOICE: "POST /Sale/Invoice/Service",
+        RecordKind.CREDIT_NOTE: "POST /Sale/Invoice/Service",
+        RecordKind.PAYMENT: "POST /Sale/CustomerPayment",
+    },
+    key_limits={
+        RecordKind.CUSTOMER: 15,
+        RecordKind.INVOICE: 13,
+        RecordKind.CREDIT_NOTE: 13,
+        RecordKind.PAYMENT: 13,
+    },
+    connect=_myob_connector("AccountRight"),
+    pay_in_package=_myob_pay,
+    delete_payment_in_package=_myob_delete_payment,
+    signed_webhook=_no_webhook,
+    webhook_secret="",
+    lock_books=_myob_lock,
+    revoke_grant=_myob_revoke,
+    rate_limit_fault={"rate_limit_burst": 1},
+)
+MYOB_ESSENTIALS = replace(MYOB, connect=_myob_connector("Essentials"), variant="essentials")
+
+DRIVERS = [XERO, QUICKBOOKS, MYOB, MYOB_ESSENTIALS]

@@ -253,7 +253,7 @@ async def test_a_payment_deleted_in_the_package_comes_back_gone(connected: Conne
 
 
 async def test_a_rate_limited_answer_is_rate_limited(connected: Connected) -> None:
-    await connected.control("PUT", "/faults", json={"burst_429": 1})
+    await connected.control("PUT", "/faults", json=connected.driver.rate_limit_fault)
     with pytest.raises(RateLimited) as limited:
         await connected.books.find(RecordKind.CUSTOMER, ["C-1"])
     assert limited.value.retry_after > 0
@@ -264,7 +264,7 @@ async def test_a_refused_refresh_needs_reauthorisation(connected: Connected) -> 
     tenant_id = uuid.UUID(connected.tenant.id)
     active = await hub.tokens.active(tenant_id)
     assert active.token.refresh_token
-    await hub.oauth_for(connected.driver.name).revoke(active.token.refresh_token)
+    await connected.driver.revoke_grant(connected, active.token.refresh_token)
     connected.link.advance(24 * 3600)  # the access token is long expired: a refresh is due
     with pytest.raises(NeedsReauth):
         await hub.tokens.active(tenant_id)

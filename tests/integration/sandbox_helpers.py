@@ -49,12 +49,12 @@ async def linked(
 ) -> AsyncIterator[Linked]:
     """`worker`: run the push loop in the app, woken by accepted changes (the scheduler's
     safety net set to an hour, so only wake-ups push). `provider`: the package whose
-    sandbox is mounted (`xero` or `quickbooks`), its webhooks signed with WEBHOOK_KEY."""
+    sandbox is mounted (`xero`, `quickbooks` or `myob`), its webhooks (where it sends any)
+    signed with WEBHOOK_KEY."""
     sandbox = build_sandbox(SandboxConfig(auto_consent=True, clock_scale=0, start=start))
     sandbox_app = FastAPI()
-    sandbox_app.include_router(
-        sandbox.quickbooks.router if provider == "quickbooks" else sandbox.xero.router
-    )
+    routers = {"quickbooks": sandbox.quickbooks.router, "myob": sandbox.myob.router}
+    sandbox_app.include_router(routers.get(provider, sandbox.xero.router))
     transport = httpx.ASGITransport(app=sandbox_app)
     clock = FrozenClock(start)
 
@@ -64,12 +64,13 @@ async def linked(
         sandbox.config.clock.advance(seconds)
 
     settings = make_settings(database_url, data_dir, sandbox_url=SANDBOX_URL)
-    settings = replace(
-        settings,
-        providers=settings.providers.model_copy(
-            update={f"{provider}_webhook_key": SecretStr(WEBHOOK_KEY)}
-        ),
-    )
+    if provider != "myob":
+        settings = replace(
+            settings,
+            providers=settings.providers.model_copy(
+                update={f"{provider}_webhook_key": SecretStr(WEBHOOK_KEY)}
+            ),
+        )
     if worker:
         settings = replace(
             settings, worker=WorkerSettings(worker_enabled=True, push_interval_seconds=3600)
@@ -77,7 +78,9 @@ async def linked(
     app = create_app(settings, clock=clock, migrate=False, http_transport=transport, sleep=sleep)
     service_transport = httpx.ASGITransport(app=app)
     # The package's webhooks reach the service as they would over the network.
-    if provider == "quickbooks":
+    if provider == "myob":
+        pass  # MYOB sends no webhooks
+    elif provider == "quickbooks":
         hooks = sandbox.quickbooks.webhooks
         hooks.transport = service_transport
         hooks.url = f"{SERVICE_URL}/webhooks/quickbooks"

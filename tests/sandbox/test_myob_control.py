@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.sandbox.conftest import START
-from tests.sandbox.myob_session import MyobSession, authorize
+from tests.sandbox.myob_session import TOKEN_URL, MyobSession, authorize
 
 CONTROL = "/myob/_control"
 
@@ -174,3 +174,22 @@ async def test_user_renames_a_customer_and_sets_the_lock_date(myob: MyobSession)
     assert refused.json()["Errors"][0]["Name"] == "BusinessEvent_DateOccured_InLockPeriod"
     unknown = await myob.http.put(f"{CONTROL}/customers/nobody", json={"name": "X"})
     assert unknown.status_code == 404
+
+
+async def test_revoked_access_refuses_the_token_and_its_refresh(myob: MyobSession) -> None:
+    """The MYOB user removes the app's access: the bearer is refused and so is a refresh."""
+    assert (await myob.get("Contact/Customer")).status_code == 200
+    revoked = (await myob.http.post(f"{CONTROL}/tokens/revoke")).json()
+    assert revoked["revoked"] >= 1
+    assert (await myob.get("Contact/Customer")).status_code == 401
+    refresh = await myob.http.post(
+        TOKEN_URL,
+        data={
+            "client_id": "sandbox-client",
+            "client_secret": "sandbox-secret",
+            "grant_type": "refresh_token",
+            "refresh_token": myob.token["refresh_token"],
+        },
+    )
+    assert refresh.status_code == 400
+    assert refresh.json()["error"] == "invalid_grant"

@@ -240,6 +240,20 @@ async def test_credit_note_is_a_negative_sale_settled_against_an_invoice(myob: M
     assert (used["BalanceDueAmount"], used["Status"]) == (0, "Closed")
     target = (await myob.get(f"Sale/Invoice/{invoice['UID']}")).json()
     assert target["BalanceDueAmount"] == 88
+    # A settled credit may still be edited while its size covers what has been used of it.
+    lines = [{**used["Lines"][0], "Total": -20.0}]
+    again = await myob.put(
+        f"Sale/Invoice/Service/{credit['UID']}",
+        {"UID": credit["UID"], "RowVersion": used["RowVersion"], "Lines": lines},
+    )
+    assert again.status_code == 200, again.text
+    smaller = [{**again.json()["Lines"][0], "Total": -10.0}]
+    refused = await myob.put(
+        f"Sale/Invoice/Service/{credit['UID']}",
+        {"UID": credit["UID"], "RowVersion": again.json()["RowVersion"], "Lines": smaller},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["Errors"][0]["Name"] == "AmountAppliedExceedsTotal"
     credits = await myob.get("Sale/Invoice", {"$filter": "TotalAmount lt 0"})
     assert [i["Number"] for i in credits.json()["Items"]] == ["CR-1"]
     assert (await myob.delete(f"Sale/CreditSettlement/{settled.json()['UID']}")).status_code == 200

@@ -55,7 +55,7 @@ class ProviderHub:
         self.clock = clock
         self.transport = transport
         self.metrics = metrics or Metrics()
-        self.adapters = build_registry(settings.providers.sandbox_url)
+        self.adapters = build_registry(settings.providers.sandbox_url, self._client_id)
         self.http = httpx.AsyncClient(
             transport=transport,
             timeout=settings.providers.http_timeout_seconds,
@@ -131,6 +131,10 @@ class ProviderHub:
     def count_rate_limited(self, provider: str, scope: str) -> None:
         """A package refused a call for its rate limit (`scope`: the limit it names)."""
         self.metrics.rate_limit_waits.labels(provider, scope).inc()
+
+    def _client_id(self, provider: str) -> str | None:
+        credentials = credentials_for(provider, self.settings.providers)
+        return credentials.client_id if credentials is not None else None
 
     def adapter(self, provider: str) -> Package:
         try:

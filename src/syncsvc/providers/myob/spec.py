@@ -2,6 +2,7 @@
 PROVIDERS.md). No batches and no idempotency: one record a request, looked up by number
 before a retry; rate limits answer 403 with `RateLimitError`; `RowVersion` on records."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
@@ -40,6 +41,24 @@ MYOB = ProviderFacts(
     max_page_size=1000,
     rate_limits=RateLimits(per_second=8, per_day=1_000_000, shared_by="app"),
     authorize_params={"prompt": "consent"},
-    lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES),
+    lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES, LookupKind.TRACKING_CATEGORIES),
     extra={"rate_limit_error_name": "RateLimitError"},
 )
+
+
+@dataclass(frozen=True)
+class Product:
+    """What differs between the products on the one API, read as data by the package."""
+
+    name: str
+    # GeneralLedger/Category, one a sale (from a line's tracking option): AccountRight keeps
+    # categories; Essentials files show none, so a sale there carries none.
+    categories: bool
+
+
+ACCOUNTRIGHT = Product("accountright", categories=True)
+ESSENTIALS = Product("essentials", categories=False)
+PRODUCTS = {p.name: p for p in (ACCOUNTRIGHT, ESSENTIALS)}
+# UIAccessFlags (FACTS.md 1.5): 0 local AccountRight, 1 online AccountRight, 2 the new
+# Essentials, 3 AccountRight and Essentials (a full AccountRight file).
+ESSENTIALS_FLAGS = frozenset({2})

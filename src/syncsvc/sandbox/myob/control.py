@@ -127,6 +127,10 @@ def build_router(store: MyobStore, traffic: MyobTraffic) -> APIRouter:
     async def expire_tokens() -> dict[str, int]:
         return {"expired": store.expire_access_tokens()}
 
+    @router.post("/tokens/revoke")
+    async def revoke_tokens() -> dict[str, int]:
+        return {"revoked": store.revoke_grants()}
+
     @router.get("/documents")
     async def documents(
         request: Request,

@@ -62,7 +62,8 @@ class Sales(Books):
                 "The customer of a sale with payments applied cannot be changed",
                 "Customer",
             )
-        if applied > 0 and candidate["TotalAmount"] < applied:
+        # A credit is a negative sale: what has been used of it is held against its size.
+        if applied > 0 and abs(candidate["TotalAmount"]) < applied:
             raise validation(
                 "AmountAppliedExceedsTotal",
                 "The sale total cannot be less than the amount already applied to it",

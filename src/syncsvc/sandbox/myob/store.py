@@ -231,6 +231,13 @@ class MyobStore:
                 return grant if self.clock() < grant.access_expires_at else None
         return None
 
+    def revoke_grants(self) -> int:
+        """The MYOB user removes the app's access to their businesses: every token of
+        every consent stops working (a refresh answers invalid_grant)."""
+        revoked = len(self.grants)
+        self.grants = []
+        return revoked
+
     def expire_access_tokens(self) -> int:
         """The control surface's way to make every access token stale at once."""
         for grant in self.grants:
