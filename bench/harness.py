@@ -153,6 +153,16 @@ async def bench(
             yield Bench(app, service, browser, sandbox, clock, served, url, package)
 
 
+def calls_by_route(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """The calls made between two readings of the sandbox's stats, by route."""
+    old = before["by_route"]
+    return {
+        route: count - old.get(route, 0)
+        for route, count in sorted(after["by_route"].items())
+        if count != old.get(route, 0)
+    }
+
+
 def add_package_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--provider", choices=sorted(PACKAGES), default=XERO.name, help="the package's sandbox"

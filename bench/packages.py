@@ -184,8 +184,9 @@ QUICKBOOKS = Package(
         "payments_account": "1",  # Business Cheque Account
         "labour_income_account": "5",  # Sales
         "materials_income_account": "7",  # Materials Income
-        "default_income_account": "6",  # Services
-        "rounding_account": "5",
+        # Its own account: the rounding line is a line of that account's Item, told apart
+        # from the lines by its account.
+        "rounding_account": "6",  # Services
         "quickbooks": {"tax_codes": {HOST_TAX_CODE: "1"}},  # GST 10%
     },
     tax_rate=Decimal("10"),

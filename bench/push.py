@@ -35,7 +35,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from harness import Bench, add_package_argument, bench  # bench/ is first on sys.path
+from harness import (  # bench/ is first on sys.path
+    Bench,
+    add_package_argument,
+    bench,
+    calls_by_route,
+)
 from packages import HOST_TAX_CODE, PACKAGES, Package
 from syncsvc.push.worker import DEFAULT_CONCURRENCY, PushWorker
 
@@ -233,11 +238,7 @@ async def push_phase(
     after = await b.stats()
     minutes = (b.sandbox.config.clock() - emulated_start).total_seconds() / 60
     route = b.package.batch_route
-    by_route = {
-        name: count - before["by_route"].get(name, 0)
-        for name, count in after["by_route"].items()
-        if count != before["by_route"].get(name, 0)
-    }
+    by_route = calls_by_route(before, after)
     batch_calls = None if route is None else by_route.pop(route, 0)
     return Phase(
         name,

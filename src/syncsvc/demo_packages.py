@@ -148,14 +148,16 @@ QUICKBOOKS = DemoPackage(
         "payments_account": "1",
         "labour_income_account": "5",
         "materials_income_account": "7",
-        "default_income_account": "6",
-        "credit_notes_account": "6",
-        "rounding_account": "5",
+        "default_income_account": "5",
+        "credit_notes_account": "7",
+        # An account no line lands in: the rounding line is a line of that account's Item,
+        # and reconciliation tells it apart by its account.
+        "rounding_account": "6",
         "quickbooks": {"tax_codes": {"GST": "1"}},
     },
     settings_summary=(
         "labour 5 (Sales), materials 7 (Materials Income), bank 1 (Business Cheque "
-        "Account), rounding 5; GST as tax code 1 (GST 10%). QuickBooks keeps income "
+        "Account), rounding 6 (Services); GST as tax code 1 (GST 10%). QuickBooks keeps income "
         "accounts on Items: one Service item per account is made when first needed"
     ),
     tax_rate=Decimal("10"),
