@@ -1,11 +1,15 @@
 """The push engine's cost and pace: N invoices for M customers through the host API, pushed
-into the Xero sandbox with its real limits (60 calls a minute, 5 at once) on its emulated
-clock, so a run of many emulated minutes takes seconds.
+into a package's sandbox (`--provider`: Xero by default, 60 calls a minute, 5 at once;
+QuickBooks Online, 500 a minute, 10 at once, 40 batch calls a minute) with its real limits
+on its emulated clock, so a run of many emulated minutes takes seconds.
 
 Prints, per phase:
-  - provider calls per invoice (every call the sandbox served: lookups, contacts, invoices);
-  - emulated minutes, invoices per emulated minute against the 3,000/min that 60 calls of 50
-    allow, and calls per emulated minute against the 60 allowed;
+  - provider calls per invoice (every call the sandbox served: lookups, contacts, invoices),
+    and batch calls where the package counts them apart;
+  - the write calls by kind against one per `batch_size` records of any kind;
+  - emulated minutes against the limit-bound minutes the package's RateLimits allow for the
+    calls made (each limit's arithmetic, and which binds), and the pace as a percentage;
+  - 429s received, and invoices the sandbox holds twice under one number;
   - 429s received;
   - the engine's own CPU per invoice (the process's CPU less the sandbox's, which runs
     in-process and is measured around each of its calls) and invoices per CPU second.
@@ -16,7 +20,7 @@ tenants' together (each with `--invoices-per-tenant` invoices), each call taking
 emulated seconds, the waits of all connections overlapping on a virtual clock. Prints both
 emulated times and their ratio (goal: within 2x), 429s, and duplicates in the sandbox.
 
-    python bench/push.py [--invoices 10000] [--customers 2000] [--database-url URL]
+    python bench/push.py [--provider quickbooks] [--invoices 10000] [--customers 2000]
     python bench/push.py --tenants 50 --invoices-per-tenant 200 [--latency 0.3]
 """
 
@@ -26,16 +30,18 @@ import argparse
 import asyncio
 import math
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-import httpx
-from fastapi import FastAPI
-
-from harness import Bench, bench  # bench/ is the script's directory, first on sys.path
+from harness import (  # bench/ is first on sys.path
+    Bench,
+    add_package_argument,
+    bench,
+    calls_by_route,
+)
+from packages import HOST_TAX_CODE, PACKAGES, Package
 from syncsvc.push.worker import DEFAULT_CONCURRENCY, PushWorker
 
 Scope = MutableMapping[str, Any]
@@ -59,34 +65,100 @@ class TimedApp:
             self.cpu += time.process_time() - started
 
 
+def burst_minutes(calls: int, per_minute: int) -> int:
+    """At `per_minute` in any rolling minute, `calls` cannot finish sooner than this: a
+    burst of `per_minute` at once, then as many more each minute."""
+    return max(0, math.ceil(calls / per_minute) - 1)
+
+
 @dataclass
 class Phase:
     name: str
+    package: Package
     invoices: int
+    customers: int
     calls: int
+    batch_calls: int | None  # calls its batch limit counts; None: it has none
+    other_calls: dict[str, int]  # the calls that are not batch calls, by route
     throttled: int
+    duplicates: int
     emulated_minutes: float
     engine_cpu: float
     wall: float
 
+    def bounds(self) -> list[tuple[int, str]]:
+        """Minutes each limit holds these calls to, with the arithmetic."""
+        limits = self.package.limits
+        found: list[tuple[int, str]] = []
+        if limits.per_minute:
+            minutes = burst_minutes(self.calls, limits.per_minute)
+            found.append(
+                (minutes, f"{self.calls} calls at {limits.per_minute}/min -> {minutes} min")
+            )
+        if limits.batch_per_minute and self.batch_calls is not None:
+            minutes = burst_minutes(self.batch_calls, limits.batch_per_minute)
+            found.append(
+                (
+                    minutes,
+                    f"{self.batch_calls} batch calls at {limits.batch_per_minute}/min "
+                    f"-> {minutes} min",
+                )
+            )
+        if limits.per_second:
+            seconds = math.ceil(self.calls / limits.per_second)
+            found.append(
+                (
+                    seconds // 60,
+                    f"{self.calls} calls at {limits.per_second}/s -> {seconds / 60:.2f} min",
+                )
+            )
+        return found
+
+    def packing(self) -> str:
+        """Write calls by kind against one call per `batch_size` records of any kind."""
+        size = self.package.batch_size
+        customers = math.ceil(self.customers / size)
+        invoices = math.ceil(self.invoices / size)
+        mixed = math.ceil((self.customers + self.invoices) / size)
+        line = (
+            f"ceil({self.customers}/{size}) + ceil({self.invoices}/{size}) = "
+            f"{customers} + {invoices} = {customers + invoices} write calls "
+            f"(kinds mixed: ceil({self.customers + self.invoices}/{size}) = {mixed}"
+        )
+        limit = self.package.limits.batch_per_minute
+        if limit and self.batch_calls is not None:
+            line += f" -> {burst_minutes(mixed, limit)} min at {limit}/min"
+        return line + ")"
+
     def report(self) -> str:
-        # At 60 calls in any rolling minute, C calls cannot finish sooner than this: a burst
-        # of 60 at once, then 60 more each minute.
-        bound = max(0, math.ceil(self.calls / 60) - 1)
+        bounds = self.bounds()
+        bound, binding = max(bounds) if bounds else (0, "no limit")
         lines = [
             f"## {self.name}",
+            f"invoices, customers      {self.invoices:,}, {self.customers:,}",
             f"provider calls           {self.calls} ({self.calls / self.invoices:.4f} per invoice)",
-            f"emulated minutes         {self.emulated_minutes:.2f} "
-            f"(limit-bound for {self.calls} calls: {bound})",
+        ]
+        if self.batch_calls is not None:
+            lines.append(
+                f"batch calls              {self.batch_calls} "
+                f"({self.batch_calls / self.invoices:.4f} per invoice)"
+            )
+            lines.append(f"other calls              {self.other_calls}")
+        lines += [
+            f"batches by kind          {self.packing()}",
+            f"emulated minutes         {self.emulated_minutes:.2f}",
+            "limit-bound minutes      "
+            + "; ".join(text for _, text in bounds)
+            + f" => {bound} ({binding.split(' at ')[1].split(' ->')[0]} binds)",
         ]
         if self.emulated_minutes:
             lines += [
-                f"invoices / emulated min  {self.invoices / self.emulated_minutes:,.0f} "
-                "(the limit allows 3,000: 60 calls of 50)",
+                f"invoices / emulated min  {self.invoices / self.emulated_minutes:,.0f}",
                 f"pace vs limit-bound      {bound / self.emulated_minutes:.0%}",
             ]
         lines += [
             f"429s received            {self.throttled}",
+            f"duplicates in sandbox    {self.duplicates}",
             f"engine CPU               {self.engine_cpu:.2f} s "
             f"({self.engine_cpu / self.invoices * 1000:.3f} ms per invoice, "
             f"{self.invoices / self.engine_cpu:,.0f} invoices per CPU second)",
@@ -95,7 +167,8 @@ class Phase:
         return "\n".join(lines)
 
 
-def invoice(n: int, prefix: str, customers: int) -> dict[str, Any]:
+def invoice(n: int, prefix: str, customers: int, package: Package) -> dict[str, Any]:
+    labour, parts = Decimal("190.00"), Decimal("42.50")  # 2 h at 95.00, a valve
     return {
         "version": 1,
         "number": f"{prefix}-{n}",
@@ -109,17 +182,17 @@ def invoice(n: int, prefix: str, customers: int) -> dict[str, Any]:
                 "description": "Labour",
                 "quantity": "2",
                 "unit_price": "95.00",
-                "tax_code": "OUTPUT2",
+                "tax_code": HOST_TAX_CODE,
             },
             {
                 "kind": "material",
                 "description": "Valve",
                 "quantity": "1",
                 "unit_price": "42.50",
-                "tax_code": "OUTPUT2",
+                "tax_code": HOST_TAX_CODE,
             },
         ],
-        "total": "267.38",
+        "total": str(package.gross(labour) + package.gross(parts)),
     }
 
 
@@ -138,86 +211,86 @@ async def ingest(
         }
         for c in range(customers)
     ] + [
-        {"kind": "invoice", "id": f"{prefix}-inv-{n}", "data": invoice(n, prefix, customers)}
+        {
+            "kind": "invoice",
+            "id": f"{prefix}-inv-{n}",
+            "data": invoice(n, prefix, customers, b.package),
+        }
         for n in range(invoices)
     ]
     await b.send(headers, operations)
 
 
 async def push_phase(
-    name: str,
-    app: FastAPI,
-    browser: httpx.AsyncClient,
-    sandbox_app: TimedApp,
-    emulated: Callable[[], datetime],
-    invoices: int,
+    name: str, b: Bench, sandbox_app: TimedApp, invoices: int, customers: int
 ) -> Phase:
-    state = app.state.syncsvc
+    state = b.app.state.syncsvc
     worker = PushWorker(state.sessions, state.providers, state.clock)
-    before = (await browser.get("/xero/_control/stats")).json()
-    emulated_start = emulated()
+    # The organisation's last minute of calls (an earlier phase's) passes first.
+    b.advance(60)
+    before = await b.stats()
+    emulated_start = b.sandbox.config.clock()
     sandbox_cpu = sandbox_app.cpu
     cpu, wall = time.process_time(), time.perf_counter()
     while await worker.run_once():
         pass
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    after = (await browser.get("/xero/_control/stats")).json()
-    minutes = (emulated() - emulated_start).total_seconds() / 60
+    after = await b.stats()
+    minutes = (b.sandbox.config.clock() - emulated_start).total_seconds() / 60
+    route = b.package.batch_route
+    by_route = calls_by_route(before, after)
+    batch_calls = None if route is None else by_route.pop(route, 0)
     return Phase(
         name,
+        b.package,
         invoices,
+        customers,
         after["requests"] - before["requests"],
-        after["throttled"] - before["throttled"],
+        batch_calls,
+        by_route,
+        b.package.throttled(after) - b.package.throttled(before),
+        b.package.duplicates(b.sandbox),
         minutes,
         cpu - (sandbox_app.cpu - sandbox_cpu),
         wall,
     )
 
 
-async def main(invoices: int, customers: int, database_url: str | None) -> None:
-    async with bench(database_url, wrap_sandbox=TimedApp) as b:
+async def main(invoices: int, customers: int, database_url: str | None, package: Package) -> None:
+    async with bench(database_url, wrap_sandbox=TimedApp, package=package) as b:
         kind = b.database_url.split(":")[0]
-        print(f"# push: {invoices:,} invoices for {customers:,} customers, {kind}")
+        print(
+            f"# push to {package.display_name}: {invoices:,} invoices for "
+            f"{customers:,} customers, {kind}"
+        )
         for name, prefix, limits in (("limits on", "A", True), ("limits off", "B", False)):
-            await b.browser.put("/xero/_control/limits", json={"enabled": limits})
+            await b.control("PUT", "limits", json={"enabled": limits})
             headers = await b.connect(f"Bench {prefix}")
             started = time.perf_counter()
             await ingest(b, headers, prefix, invoices, customers)
             print(f"ingest ({name}): {time.perf_counter() - started:.1f} s")
-            phase = await push_phase(
-                f"push, sandbox {name}",
-                b.app,
-                b.browser,
-                b.sandbox_app,
-                b.sandbox.config.clock,
-                invoices,
-            )
+            phase = await push_phase(f"push, sandbox {name}", b, b.sandbox_app, invoices, customers)
             print(phase.report())
             status = (await b.service.get("/v1/sync/status", headers=headers)).json()
             print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
 
 
-def duplicates(b: Bench) -> int:
-    """Documents the sandbox holds more than once under one number, in any organisation."""
-    extra = 0
-    for organisation in b.sandbox.xero.store.organisations.values():
-        numbers = Counter(
-            str(document.get("InvoiceNumber"))
-            for document in organisation.documents.invoices.values()
-            if document.get("Status") != "DELETED"
-        )
-        extra += sum(count - 1 for count in numbers.values() if count > 1)
-    return extra
-
-
 async def many_tenants(
-    tenants: int, invoices: int, latency: float, concurrency: int, database_url: str | None
+    tenants: int,
+    invoices: int,
+    latency: float,
+    concurrency: int,
+    database_url: str | None,
+    package: Package,
 ) -> None:
-    async with bench(database_url, latency=latency) as b:
+    new_organisation = package.new_organisation
+    assert new_organisation is not None
+    async with bench(database_url, latency=latency, package=package) as b:
         kind = b.database_url.split(":")[0]
         customers = max(1, invoices // 5)
         print(
-            f"# push, many tenants: {tenants} tenants x {invoices:,} invoices "
+            f"# push to {package.display_name}, many tenants: {tenants} tenants x "
+            f"{invoices:,} invoices "
             f"({customers} customers each), {latency} s per call, "
             f"{concurrency} connections at once, {kind}"
         )
@@ -225,11 +298,9 @@ async def many_tenants(
         worker = PushWorker(state.sessions, state.providers, state.clock, concurrency=concurrency)
 
         async def push(label: str, count: int) -> float:
-            store = b.sandbox.xero.store
             for t in range(count):
                 # Each tenant's own organisation, with its own call budget, as in life.
-                organisation = store.add_organisation(f"{label} {t} Ltd")
-                store.consent_organisations[:] = [organisation.tenant_id]
+                new_organisation(b.sandbox, f"{label} {t}")
                 headers = await b.connect(f"{label} {t}")
                 await ingest(b, headers, f"{label}{t}", invoices, customers)
             before = await b.stats()
@@ -241,7 +312,7 @@ async def many_tenants(
             print(
                 f"{label:<6} {count:>3} tenant(s): {minutes:6.2f} emulated minutes, "
                 f"{after['requests'] - before['requests']:>5} calls, "
-                f"{after['throttled'] - before['throttled']} 429s, "
+                f"{package.throttled(after) - package.throttled(before)} 429s, "
                 f"wall {time.perf_counter() - wall:.1f} s"
             )
             return minutes
@@ -249,7 +320,7 @@ async def many_tenants(
         alone = await push("alone", 1)
         together = await push("many", tenants)
         print(f"together / alone           {together / alone:.2f}x (goal: within 2x)")
-        print(f"duplicates in the sandbox  {duplicates(b)}")
+        print(f"duplicates in the sandbox  {package.duplicates(b.sandbox)}")
 
 
 if __name__ == "__main__":
@@ -261,7 +332,11 @@ if __name__ == "__main__":
     parser.add_argument("--latency", type=float, default=0.3, help="emulated seconds per call")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    add_package_argument(parser)
     arguments = parser.parse_args()
+    package = PACKAGES[arguments.provider]
+    if arguments.tenants and package.new_organisation is None:
+        parser.error(f"--tenants: the {package.display_name} sandbox bench has one company")
     if arguments.tenants:
         asyncio.run(
             many_tenants(
@@ -270,7 +345,8 @@ if __name__ == "__main__":
                 arguments.latency,
                 arguments.concurrency,
                 arguments.database_url,
+                package,
             )
         )
     else:
-        asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url))
+        asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url, package))

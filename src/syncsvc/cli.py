@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from syncsvc.config import Settings
+from syncsvc.demo_packages import DEMO_PACKAGES
 from syncsvc.logging import configure_logging
 
 
@@ -95,7 +96,7 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from syncsvc.demo import run_demo
 
-    return asyncio.run(run_demo(args.host, args.port, once=args.once))
+    return asyncio.run(run_demo(args.host, args.port, once=args.once, provider=args.provider))
 
 
 def _auto_consent(args: argparse.Namespace) -> bool:
@@ -226,12 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="the whole loop on this machine: serve with the Xero sandbox, connect, push, pay, "
-        "pull; then keep serving",
-        description="Serve on the embedded SQLite database with the Xero sandbox beside it; "
-        "create a tenant, connect it through OAuth, set its accounts, send customers, "
-        "invoices, a payment and a credit note, pay an invoice in Xero, and print what came "
-        "back. Then keep serving, or exit with --once.",
+        help="the whole loop on this machine: serve with a package's sandbox (Xero or "
+        "QuickBooks Online), connect, push, pay, pull; then keep serving",
+        description="Serve on the embedded SQLite database with the accounting package's "
+        "sandbox beside it (--provider: xero, the default, or quickbooks); create a tenant, "
+        "connect it through OAuth, set its accounts, send customers, invoices, a payment and "
+        "a credit note, pay an invoice in the package, and print what came back. Then keep "
+        "serving, or exit with --once.",
+    )
+    demo.add_argument(
+        "--provider",
+        choices=sorted(DEMO_PACKAGES),
+        default="xero",
+        help="the accounting package whose sandbox the demo connects to (default xero)",
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to listen on")
     demo.add_argument(

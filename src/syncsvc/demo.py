@@ -1,10 +1,11 @@
 """`syncsvc demo`: the whole loop on a fresh install, with no account anywhere.
 
-Serves the service on SQLite with the Xero sandbox beside it, creates a tenant, connects it
+Serves the service on SQLite with the package's sandbox beside it (Xero by default, or
+QuickBooks Online: `demo_packages.py` says what differs), creates a tenant, connects it
 through the real OAuth flow (the sandbox gives consent at once), sets the account codes,
 sends customers, invoices, payments and a credit note as a host would, lets the push engine
-take them to Xero, pays an invoice through Xero's bank feed, lets Xero's webhook bring that
-back, and prints what happened. Then it keeps serving (or, with `--once`, exits).
+take them to the package, pays an invoice there as its user would, lets the package's webhook
+bring that back, and prints what happened. Then it keeps serving (or, with `--once`, exits).
 """
 
 from __future__ import annotations
@@ -25,27 +26,13 @@ from pydantic import SecretStr
 from syncsvc.app import create_app
 from syncsvc.config import Settings
 from syncsvc.db import transaction
+from syncsvc.demo_packages import DEMO_PACKAGES, XERO, DemoPackage
 from syncsvc.kit.clock import utcnow
 from syncsvc.logging import configure_logging
-from syncsvc.sandbox.app import (
-    Sandbox,
-    SandboxConfig,
-    build_sandbox,
-    keep_state,
-    mount_sandbox,
-)
+from syncsvc.sandbox.app import SandboxConfig, build_sandbox, keep_state, mount_sandbox
 from syncsvc.tenants.service import create_tenant
 
 WAIT_SECONDS = 30.0
-ACCOUNTS = {
-    "payments_account": "090",
-    "labour_income_account": "200",
-    "materials_income_account": "260",
-    "default_income_account": "200",
-    "credit_notes_account": "260",
-    "rounding_account": "860",
-    "xero": {"tax_types": {"GST": "OUTPUT2"}},
-}
 CUSTOMERS = [
     ("cust-1", "Harbour Cafe", "C-1001", "accounts@harbourcafe.example"),
     ("cust-2", "Kauri Dental", "C-1002", "admin@kauridental.example"),
@@ -53,12 +40,11 @@ CUSTOMERS = [
 ]
 
 
-def _invoice(number: str, customer_id: str, hours: int, parts: str, job: str) -> dict[str, Any]:
-    # Xero taxes each line at 15% and rounds it to the cent; the host's total agrees.
-    labour = Decimal(hours) * Decimal("95.00")
-    total = (labour * Decimal("1.15")).quantize(Decimal("0.01")) + (
-        Decimal(parts) * Decimal("1.15")
-    ).quantize(Decimal("0.01"))
+def _invoice(
+    package: DemoPackage, number: str, customer_id: str, hours: int, parts: str, job: str
+) -> dict[str, Any]:
+    # The package taxes each line and rounds it to the cent; the host's total agrees.
+    total = package.gross(Decimal(hours) * Decimal("95.00")) + package.gross(Decimal(parts))
     return {
         "version": 1,
         "number": number,
@@ -85,7 +71,7 @@ def _invoice(number: str, customer_id: str, hours: int, parts: str, job: str) ->
     }
 
 
-def _operations() -> list[dict[str, Any]]:
+def _operations(package: DemoPackage) -> list[dict[str, Any]]:
     operations: list[dict[str, Any]] = [
         {
             "kind": "customer",
@@ -105,7 +91,7 @@ def _operations() -> list[dict[str, Any]]:
             {
                 "kind": "invoice",
                 "id": host_id,
-                "data": _invoice(number, customer, hours, parts, job),
+                "data": _invoice(package, number, customer, hours, parts, job),
             }
         )
     first_total = operations[3]["data"]["total"]
@@ -138,7 +124,9 @@ def _operations() -> list[dict[str, Any]]:
                         "tax_code": "GST",
                     }
                 ],
-                "allocations": [{"invoice_id": "inv-2", "amount": "11.50"}],
+                "allocations": [
+                    {"invoice_id": "inv-2", "amount": str(package.gross(Decimal("10.00")))}
+                ],
             },
         },
     ]
@@ -178,7 +166,8 @@ class DemoError(Exception):
     pass
 
 
-async def run_demo(host: str, port: int | None, *, once: bool) -> int:
+async def run_demo(host: str, port: int | None, *, once: bool, provider: str = XERO.name) -> int:
+    package = DEMO_PACKAGES[provider]
     try:
         port = choose_port(host, port)
     except DemoError as exc:
@@ -195,13 +184,12 @@ async def run_demo(host: str, port: int | None, *, once: bool) -> int:
         settings,
         api=settings.api.model_copy(update={"public_url": here}),
         providers=settings.providers.model_copy(
-            update={"sandbox_url": here, "xero_webhook_key": SecretStr(webhook_key)}
+            update={"sandbox_url": here, package.webhook_key_setting: SecretStr(webhook_key)}
         ),
         security=settings.security.model_copy(update={"admin_token": SecretStr(admin_token)}),
     )
     sandbox = build_sandbox(SandboxConfig(auto_consent=True))
-    sandbox.xero.webhooks.url = f"{here}/webhooks/xero"
-    sandbox.xero.webhooks.key = webhook_key
+    package.wire_webhooks(sandbox, here, webhook_key)
     app = create_app(settings)
     mount_sandbox(app, sandbox)
     keep_state(app, sandbox, settings.runtime.data_dir)
@@ -218,8 +206,8 @@ async def run_demo(host: str, port: int | None, *, once: bool) -> int:
         await asyncio.sleep(0.05)
     try:
         print(f"syncsvc demo: logs go to {log_file}")
-        organisation = _organisation_for_this_run(sandbox)
-        tenant = await _walk_through(app, here, organisation)
+        organisation = package.organisation_for_run(sandbox)
+        tenant = await _walk_through(app, here, package, organisation)
         _print_next_steps(here, tenant, admin_token, once=once)
         if once:
             return 0
@@ -229,18 +217,6 @@ async def run_demo(host: str, port: int | None, *, once: bool) -> int:
     finally:
         server.should_exit = True
         await asyncio.gather(serving, return_exceptions=True)
-
-
-def _organisation_for_this_run(sandbox: Sandbox) -> str:
-    """The sandbox keeps its organisations between runs (for the tenants that were connected
-    to them); each walk-through gets books of its own, so its invoice numbers are new."""
-    store = sandbox.xero.store
-    default = next(iter(store.organisations.values()))
-    if not (default.documents.contacts or default.documents.invoices):
-        return default.tenant_id
-    fresh = store.add_organisation(f"Demo Company (NZ) #{len(store.organisations) + 1}")
-    store.consent_organisations = [fresh.tenant_id]
-    return fresh.tenant_id
 
 
 @dataclass(frozen=True)
@@ -267,29 +243,39 @@ def _print_next_steps(here: str, tenant: DemoTenant, admin_token: str, *, once: 
     print(f"  API reference: {here}/docs    console: {here}/console (sign in: the admin token)")
 
 
-async def _walk_through(app: Any, here: str, organisation: str) -> DemoTenant:
+async def _walk_through(app: Any, here: str, package: DemoPackage, organisation: str) -> DemoTenant:
     state = app.state.syncsvc
+    name = package.display_name
     print(
-        f"syncsvc demo: {state.engine.url.render_as_string()} with the Xero sandbox at {here}/xero"
+        f"syncsvc demo: {state.engine.url.render_as_string()} with the {name} sandbox "
+        f"at {here}/{package.name}"
     )
     async with transaction(state.sessions) as session:
         created = await create_tenant(session, "Demo Plumbing", utcnow)
     headers = {"Authorization": f"Bearer {created.api_key}"}
+    books = {package.organisation_param: organisation}
     print(f"\n1. Tenant 'Demo Plumbing' created (id {created.tenant.id}).")
     async with httpx.AsyncClient(base_url=here, timeout=30) as api:
         authorize = (
-            await api.get("/v1/connection/authorize", params={"provider": "xero"}, headers=headers)
+            await api.get(
+                "/v1/connection/authorize", params={"provider": package.name}, headers=headers
+            )
         ).json()
         consent = await api.get(authorize["authorize_url"])
         callback = urlsplit(consent.headers["location"])
         connection = (await api.get(f"{callback.path}?{callback.query}")).json()
         print(
-            f"2. Connected to Xero organisation '{connection['organisation']['name']}' "
+            f"2. Connected to {name} {package.organisation_word} "
+            f"'{connection['organisation']['name']}' "
             "(OAuth2 with PKCE; the sandbox gave consent)."
         )
-        (await api.put("/v1/settings", json=ACCOUNTS, headers=headers)).raise_for_status()
-        print("3. Account codes set: labour 200, materials 260, bank 090, rounding 860.")
-        answer = await api.post("/v1/batch", json={"operations": _operations()}, headers=headers)
+        settings = await api.put("/v1/settings", json=package.settings, headers=headers)
+        if not settings.is_success:
+            raise DemoError(f"{name} settings refused: {settings.text}")
+        print(f"3. Account codes set: {package.settings_summary}.")
+        answer = await api.post(
+            "/v1/batch", json={"operations": _operations(package)}, headers=headers
+        )
         summary = answer.json()["summary"]
         print(
             f"4. The host sent {summary['accepted']} records: 3 customers, 4 invoices, "
@@ -297,18 +283,18 @@ async def _walk_through(app: Any, here: str, organisation: str) -> DemoTenant:
         )
         # The batch woke the push worker before it was answered: wait for that run.
         await asyncio.wait_for(state.push_wakeup.caught_up(), WAIT_SECONDS)
-        await _print_pushed(api, headers, organisation)
-        total = _invoice("D-1003", "cust-3", 3, "120.00", "J-503")["total"]
+        await _print_pushed(api, headers, package, books)
+        total = _invoice(package, "D-1003", "cust-3", 3, "120.00", "J-503")["total"]
         paid = await api.post(
-            "/xero/_control/invoices/D-1003/payments",
-            params={"tenant_id": organisation},
-            json={"amount": total, "date": utcnow().date().isoformat(), "reference": "Transfer"},
+            f"{package.control}/invoices/D-1003/payments",
+            params=books,
+            json=package.payment_body(total, utcnow().date().isoformat()),
         )
         paid.raise_for_status()
-        print(f"6. In Xero, invoice D-1003 was paid in full through the bank feed ({total}).")
-        await api.post("/xero/_control/webhooks/flush")
+        print("6. " + package.payment_story.format(number="D-1003", total=total))
+        await api.post(f"{package.control}/webhooks/flush")
         events = await _wait_for_events(api, headers, "invoice.paid")
-        print("7. Xero's webhook arrived, the service polled, and the host was told:")
+        print(f"7. {name}'s webhook arrived, the service polled, and the host was told:")
         for event in events:
             data = event["data"]
             detail = ", ".join(
@@ -318,19 +304,21 @@ async def _walk_through(app: Any, here: str, organisation: str) -> DemoTenant:
     return DemoTenant(str(created.tenant.id), created.api_key)
 
 
-async def _print_pushed(api: httpx.AsyncClient, headers: dict[str, str], organisation: str) -> None:
+async def _print_pushed(
+    api: httpx.AsyncClient, headers: dict[str, str], package: DemoPackage, books: dict[str, str]
+) -> None:
     status = (await api.get("/v1/sync/status", headers=headers)).json()
     synced = {kind: counts["synced"] for kind, counts in status["records"].items()}
     print(
-        "5. Pushed to Xero, each once: "
+        f"5. Pushed to {package.display_name}, each once: "
         + ", ".join(f"{kind.replace('_', ' ')}s {count}" for kind, count in synced.items())
         + "."
     )
-    books = (await api.get("/xero/_control/documents", params={"tenant_id": organisation})).json()
-    for invoice in sorted(books["Invoices"], key=lambda i: i["InvoiceNumber"]):
+    held = (await api.get(f"{package.control}/documents", params=books)).json()
+    for invoice in sorted(package.invoices(held), key=lambda i: i.number):
         print(
-            f"     {invoice['InvoiceNumber']:<10} {invoice['Contact'].get('Name', ''):<20} "
-            f"total {invoice['Total']:>8.2f}  due {invoice['AmountDue']:>8.2f}  {invoice['Status']}"
+            f"     {invoice.number:<10} {invoice.customer:<20} "
+            f"total {invoice.total:>8.2f}  due {invoice.due:>8.2f}  {invoice.status}"
         )
 
 

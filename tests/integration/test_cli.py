@@ -62,15 +62,27 @@ def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
     assert TokenCipher([key]).decrypt(TokenCipher([key]).encrypt(b"x")) == b"x"
 
 
-def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path) -> None:
+# The invoice the package's user pays in the walk-through, taxed as each package taxes it.
+DEMO_PAID = {
+    "xero": ("Xero", "organisation", "465.75"),  # 3 h at 95.00 and 120.00 of parts, 15%
+    "quickbooks": ("QuickBooks Online", "company", "445.50"),  # the same at 10%
+}
+
+
+@pytest.mark.parametrize("provider", sorted(DEMO_PAID))
+def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path, provider: str) -> None:
     """The README's first command, as a new user runs it: nothing configured, a fresh
     directory, the embedded database; it pushes, a payment comes back, and it exits 0."""
+    name, books, amount = DEMO_PAID[provider]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCSVC_")}
+    command = [sys.executable, "-c", CLI, "demo", "--once", "--port", str(port)]
+    if provider != "xero":  # Xero is the default
+        command += ["--provider", provider]
     done = subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-c", CLI, "demo", "--once", "--port", str(port)],
+        command,
         cwd=tmp_path,
         env={**env, "SYNCSVC_LOG_LEVEL": "WARNING"},
         capture_output=True,
@@ -79,8 +91,13 @@ def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path) -> No
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    # It names the package it talks to, at every step where that matters.
+    assert f"with the {name} sandbox at http://127.0.0.1:{port}/{provider}" in done.stdout
+    assert f"2. Connected to {name} {books} " in done.stdout
+    assert f"5. Pushed to {name}, each once: " in done.stdout
     assert "customers 3, invoices 4, payments 1, credit notes 1" in done.stdout
-    assert "payment.received: invoice_id inv-3, amount 465.75" in done.stdout
+    assert f"7. {name}'s webhook arrived" in done.stdout
+    assert f"payment.received: invoice_id inv-3, amount {amount}" in done.stdout
     assert "invoice.paid: invoice_id inv-3" in done.stdout
     assert (tmp_path / "data" / "syncsvc.db").exists()
     # The walk-through alone on the terminal: the logs are in the file it names.

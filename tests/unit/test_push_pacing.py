@@ -112,3 +112,55 @@ async def test_headers_do_not_count_calls_the_provider_already_counted() -> None
     async with pacer.slot():
         pass
     assert clock() == seen + timedelta(minutes=1)
+
+
+QUICKBOOKS_LIMITS = RateLimits(per_minute=500, per_second=10, concurrent=10, batch_per_minute=40)
+
+
+async def spend(pacer: RateBudget, calls: int, *, batch: bool = False) -> None:
+    """Make `calls` calls, one after another, each as soon as the budget lets it."""
+    for _ in range(calls):
+        async with pacer.slot(batch=batch):
+            pass
+
+
+async def test_the_forty_first_batch_call_in_a_minute_waits() -> None:
+    pacer, clock = budget(QUICKBOOKS_LIMITS)
+    starts: list[datetime] = []
+    for _ in range(81):
+        async with pacer.slot(batch=True):
+            starts.append(clock())
+    for index in range(40, len(starts)):
+        assert starts[index] - starts[index - 40] >= timedelta(minutes=1)
+    # 40 a minute: the 41st starts a minute after the 1st, the 81st two minutes after.
+    assert starts[40] - starts[0] == timedelta(minutes=1)
+    assert starts[-1] - starts[0] == timedelta(minutes=2)
+
+
+async def test_plain_calls_do_not_wait_on_the_batch_window() -> None:
+    pacer, clock = budget(QUICKBOOKS_LIMITS)
+    started = clock()
+    await spend(pacer, 40, batch=True)
+    # The batch minute is spent; a query or a single write still goes (10 a second).
+    await spend(pacer, 10)
+    assert clock() - started < timedelta(seconds=10)
+    await spend(pacer, 1, batch=True)
+    assert clock() == started + timedelta(minutes=1)
+
+
+async def test_a_batch_call_counts_against_the_minute_too() -> None:
+    limits = RateLimits(per_minute=5, batch_per_minute=40)
+    pacer, clock = budget(limits)
+    started = clock()
+    await spend(pacer, 3, batch=True)
+    await spend(pacer, 2)
+    assert clock() == started
+    await spend(pacer, 1)  # the sixth call of the minute, three of them batches
+    assert clock() == started + timedelta(minutes=1)
+
+
+async def test_without_a_batch_limit_batch_calls_pace_as_plain_ones() -> None:
+    pacer, clock = budget()  # Xero's limits name no batch minute
+    started = clock()
+    await spend(pacer, 60, batch=True)
+    assert clock() == started

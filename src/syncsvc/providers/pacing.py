@@ -1,7 +1,9 @@
 """Pacing calls within a package's published limits, so the provider never has to refuse:
 at most `concurrent` calls in flight, `per_minute` in any rolling minute and `per_second` in
-any rolling second, tightened by what the provider's remaining-budget headers report. A
-budget is an organisation's, or the whole app's where the package counts by API key.
+any rolling second, tightened by what the provider's remaining-budget headers report. Batch
+calls (QuickBooks' `/batch`) also count against `batch_per_minute`, a rolling minute of their
+own that plain calls never wait on. A budget is an organisation's, or the whole app's where
+the package counts by API key.
 
 Time and sleeping are injected, so tests drive a fake clock and nothing really waits.
 """
@@ -36,6 +38,7 @@ class RateBudget:
         self.sleep = sleep
         self._starts: deque[datetime] = deque()
         self._second_starts: deque[datetime] = deque()
+        self._batch_starts: deque[datetime] = deque()
         self._in_flight = 0
         self._released = asyncio.Condition()
         # What the provider last said is left: (remaining, when, calls started by then).
@@ -61,10 +64,16 @@ class RateBudget:
             self._day_remaining = day
             self._day_seen_at = self.clock()
 
-    def _wait_needed(self, now: datetime) -> float:
-        """Seconds until a new call may start (0: now)."""
+    def _wait_needed(self, now: datetime, *, batch: bool) -> float:
+        """Seconds until a new call (a batch call, with `batch`) may start (0: now)."""
         if self._paused_until is not None and now < self._paused_until:
             return (self._paused_until - now).total_seconds()
+        batch_per_minute = self.limits.batch_per_minute
+        if batch and batch_per_minute is not None:
+            while self._batch_starts and now - self._batch_starts[0] >= MINUTE:
+                self._batch_starts.popleft()
+            if len(self._batch_starts) >= batch_per_minute:
+                return (self._batch_starts[0] + MINUTE - now).total_seconds()
         while self._starts and now - self._starts[0] >= MINUTE:
             self._starts.popleft()
         per_minute = self.limits.per_minute
@@ -85,8 +94,9 @@ class RateBudget:
         return 0.0
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one call's place: waits for a concurrency slot and the minute budget."""
+    async def slot(self, *, batch: bool = False) -> AsyncIterator[None]:
+        """Hold one call's place: waits for a concurrency slot and the minute budget (and,
+        for a batch call, the batch minute's)."""
         if self._day_remaining is not None and self._day_remaining <= 0:
             # The header does not say when the day resets: wait an hour, then one call
             # finds out (its answer, or its 429's Retry-After, tells the rest).
@@ -101,13 +111,15 @@ class RateBudget:
                 await self._released.wait()
             self._in_flight += 1
         try:
-            while (wait := self._wait_needed(self.clock())) > 0:
+            while (wait := self._wait_needed(self.clock(), batch=batch)) > 0:
                 self.waited_seconds += wait
                 await self.sleep(wait)
             started_at = self.clock()
             self._starts.append(started_at)
             if self.limits.per_second is not None:
                 self._second_starts.append(started_at)
+            if batch and self.limits.batch_per_minute is not None:
+                self._batch_starts.append(started_at)
             self._started += 1
             yield
         finally:

@@ -54,7 +54,9 @@ async def run(client: QuickBooksClient, writes: Sequence[Write]) -> list[Written
                 for index, write in enumerate(chunk)
             ]
         }
-        answer = await client.post("batch", body, params={"requestid": request_id(chunk)})
+        answer = await client.post(
+            "batch", body, params={"requestid": request_id(chunk)}, batch=True
+        )
         by_bid = {
             str(item.get("bId")): item
             for item in answer.get("BatchItemResponse") or []

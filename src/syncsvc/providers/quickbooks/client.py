@@ -162,10 +162,12 @@ class QuickBooksClient:
         self.base = f"{facts.api_base_url}/{realm_id}"
         self.budget = budget
 
-    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, url: str, *, batch: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         if self.budget is None:
             return await send(self.http, method, url, **kwargs)
-        async with self.budget.slot():
+        async with self.budget.slot(batch=batch):
             response = await send(self.http, method, url, **kwargs)
         if response.status_code == 429:
             wait = timedelta(seconds=retry_after_seconds(response, THROTTLE_WAIT))
@@ -196,10 +198,19 @@ class QuickBooksClient:
         found = answer.get("QueryResponse")
         return found if isinstance(found, dict) else {}
 
-    async def post(self, path: str, body: Any, *, params: dict[str, str] | None = None) -> Body:
+    async def post(
+        self,
+        path: str,
+        body: Any,
+        *,
+        params: dict[str, str] | None = None,
+        batch: bool = False,
+    ) -> Body:
+        """`batch`: a `/batch` call, which QuickBooks also counts against its own minute."""
         response = await self._send(
             "POST",
             f"{self.base}/{path}",
+            batch=batch,
             headers=self._headers("application/json"),
             params={**(params or {}), "minorversion": MINOR_VERSION},
             content=wire_json(body),
