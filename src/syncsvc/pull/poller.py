@@ -60,6 +60,9 @@ RESOURCES = (
     RecordKind.CUSTOMER,
     RecordKind.SUPPLIER_INVOICE,  # bills, with the payments made on them
 )
+# Resources read only once the service has put something there: kind -> the host records
+# whose copies it holds (an owed expense is a bill too).
+OPTIONAL = {RecordKind.SUPPLIER_INVOICE: (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE)}
 
 
 def poller_for(state: AppState) -> Poller:
@@ -147,7 +150,10 @@ class Poller:
                     continue  # the package holds none of the service's
                 began = self.clock()
                 async with self.sessions() as session:
-                    cursor = await PullRepository(session, tenant_id, connection_id).cursor(kind)
+                    repository = PullRepository(session, tenant_id, connection_id)
+                    if kind in OPTIONAL and not await repository.holds_any(OPTIONAL[kind]):
+                        continue  # nothing of the service's there: no call spent
+                    cursor = await repository.cursor(kind)
                 since = (cursor or connected_at) - OVERLAP
                 remotes: list[Remote[Any]] = []
                 async for page in books.scan(kind, ChangedSince(since)):
