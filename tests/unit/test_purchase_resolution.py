@@ -83,7 +83,7 @@ def test_an_expense_is_one_line_in_the_expenses_account_paid_from_its_bank() -> 
     assert document.payee == "Harbour Fuel"
     assert document.due_date is None
     [line] = document.lines
-    assert (line.account, line.unit_price, line.quantity) == ("429", Decimal("86.25"), 1)
+    assert (line.account, line.unit_price, line.quantity) == ("429", Decimal("86.25"), Decimal(1))
     assert document.tax_mode == "inclusive"
 
 
