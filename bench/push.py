@@ -16,7 +16,12 @@ tenants' together (each with `--invoices-per-tenant` invoices), each call taking
 emulated seconds, the waits of all connections overlapping on a virtual clock. Prints both
 emulated times and their ratio (goal: within 2x), 429s, and duplicates in the sandbox.
 
+With `--kind bills`, the purchase side instead: N supplier invoices for M suppliers (each
+supplier a contact, each supplier invoice a bill), with the same figures per bill and the
+duplicates the sandbox holds after.
+
     python bench/push.py [--invoices 10000] [--customers 2000] [--database-url URL]
+    python bench/push.py --kind bills [--invoices 10000] [--customers 2000]
     python bench/push.py --tenants 50 --invoices-per-tenant 200 [--latency 0.3]
 """
 
@@ -68,8 +73,12 @@ class Phase:
     emulated_minutes: float
     engine_cpu: float
     wall: float
+    unit: str = "invoice"
 
     def report(self) -> str:
+        return self._report().replace("invoice", self.unit)
+
+    def _report(self) -> str:
         # At 60 calls in any rolling minute, C calls cannot finish sooner than this: a burst
         # of 60 at once, then 60 more each minute.
         bound = max(0, math.ceil(self.calls / 60) - 1)
@@ -144,6 +153,41 @@ async def ingest(
     await b.send(headers, operations)
 
 
+def bill(n: int, prefix: str, suppliers: int) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "number": f"{prefix}-B{n}",
+        "supplier_id": f"{prefix}-sup-{n % suppliers}",
+        "issue_date": "2026-11-18",
+        "due_date": "2026-12-20",
+        "job_id": f"job-{n}",
+        "lines": [
+            {"description": "Pipe", "quantity": "10", "unit_price": "12.40", "tax_code": "INPUT2"},
+            {"description": "Hire", "unit_price": "35.00", "tax_code": "INPUT2"},
+        ],
+    }
+
+
+async def ingest_bills(
+    b: Bench, headers: dict[str, str], prefix: str, bills: int, suppliers: int
+) -> None:
+    settings = (await b.service.get("/v1/settings", headers=headers)).json()
+    settings["supplier_invoice_account"] = "310"  # Cost of Goods Sold
+    (await b.service.put("/v1/settings", json=settings, headers=headers)).raise_for_status()
+    operations = [
+        {
+            "kind": "supplier",
+            "id": f"{prefix}-sup-{s}",
+            "data": {"version": 1, "name": f"{prefix} Supplier {s}", "supplier_number": f"S{s}"},
+        }
+        for s in range(suppliers)
+    ] + [
+        {"kind": "supplier_invoice", "id": f"{prefix}-bill-{n}", "data": bill(n, prefix, suppliers)}
+        for n in range(bills)
+    ]
+    await b.send(headers, operations)
+
+
 async def push_phase(
     name: str,
     app: FastAPI,
@@ -174,15 +218,17 @@ async def push_phase(
     )
 
 
-async def main(invoices: int, customers: int, database_url: str | None) -> None:
+async def main(invoices: int, customers: int, database_url: str | None, bills: bool) -> None:
     async with bench(database_url, wrap_sandbox=TimedApp) as b:
         kind = b.database_url.split(":")[0]
-        print(f"# push: {invoices:,} invoices for {customers:,} customers, {kind}")
+        what = ("supplier invoices", "suppliers") if bills else ("invoices", "customers")
+        print(f"# push: {invoices:,} {what[0]} for {customers:,} {what[1]}, {kind}")
         for name, prefix, limits in (("limits on", "A", True), ("limits off", "B", False)):
             await b.browser.put("/xero/_control/limits", json={"enabled": limits})
             headers = await b.connect(f"Bench {prefix}")
             started = time.perf_counter()
-            await ingest(b, headers, prefix, invoices, customers)
+            load = ingest_bills if bills else ingest
+            await load(b, headers, prefix, invoices, customers)
             print(f"ingest ({name}): {time.perf_counter() - started:.1f} s")
             phase = await push_phase(
                 f"push, sandbox {name}",
@@ -192,9 +238,12 @@ async def main(invoices: int, customers: int, database_url: str | None) -> None:
                 b.sandbox.config.clock,
                 invoices,
             )
+            if bills:
+                phase.unit = "bill"
             print(phase.report())
             status = (await b.service.get("/v1/sync/status", headers=headers)).json()
             print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
+        print(f"duplicates in the sandbox  {duplicates(b)}")
 
 
 def duplicates(b: Bench) -> int:
@@ -202,7 +251,13 @@ def duplicates(b: Bench) -> int:
     extra = 0
     for organisation in b.sandbox.xero.store.organisations.values():
         numbers = Counter(
-            str(document.get("InvoiceNumber"))
+            (
+                document.get("Type"),
+                (document.get("Contact") or {}).get("ContactID")
+                if document.get("Type") == "ACCPAY"  # bill numbers are the supplier's
+                else None,
+                str(document.get("InvoiceNumber")),
+            )
             for document in organisation.documents.invoices.values()
             if document.get("Status") != "DELETED"
         )
@@ -261,6 +316,9 @@ if __name__ == "__main__":
     parser.add_argument("--latency", type=float, default=0.3, help="emulated seconds per call")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--kind", choices=("invoices", "bills"), default="invoices", help="what is pushed"
+    )
     arguments = parser.parse_args()
     if arguments.tenants:
         asyncio.run(
@@ -273,4 +331,11 @@ if __name__ == "__main__":
             )
         )
     else:
-        asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url))
+        asyncio.run(
+            main(
+                arguments.invoices,
+                arguments.customers,
+                arguments.database_url,
+                arguments.kind == "bills",
+            )
+        )
