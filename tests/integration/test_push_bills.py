@@ -236,3 +236,65 @@ async def test_a_missing_account_fails_the_record_naming_the_setting(link: Linke
         "set expenses_account or an expenses_account for job type install" in (spent["last_error"])
     )
     assert not books(link).bank_transactions
+
+
+async def reconcile_bills(made: Scene, *, fix: bool = False) -> dict[str, Any]:
+    started = await made.link.service.post(
+        "/v1/reconciliations",
+        json={"from": "2026-11-01", "to": "2026-11-30", "kind": "bills", "fix": fix},
+        headers=made.headers,
+    )
+    assert started.status_code == 202, started.text
+    report: dict[str, Any] = (
+        await made.link.service.get(started.headers["location"], headers=made.headers)
+    ).json()
+    assert report["status"] == "done", report
+    return report
+
+
+async def test_bills_reconcile_over_a_date_range_and_the_fix_pushes_what_differs(
+    link: Linked,
+) -> None:
+    made = await scene(link)
+    await made.put("/v1/suppliers/sup-1", supplier())
+    for n in (1, 2, 3):
+        await made.put(f"/v1/supplier-invoices/bill-{n}", supplier_invoice(number=f"PS-{n}"))
+    outside = supplier_invoice(number="PS-9", issue_date="2026-10-10", due_date=None)
+    await made.put("/v1/supplier-invoices/bill-9", outside)
+    assert await made.worker.run_once() == 5
+    # PS-4: sent while Xero was down. PS-2: edited in Xero. PS-3: voided there.
+    await link.browser.put("/xero/_control/faults", json={"error_rate": 1.0})
+    await made.put("/v1/supplier-invoices/bill-4", supplier_invoice(number="PS-4"))
+    await made.worker.run_once()
+    await link.browser.put("/xero/_control/faults", json={"error_rate": 0.0})
+    ids = {n: (await made.sync(f"/v1/supplier-invoices/bill-{n}"))["provider_id"] for n in (2, 3)}
+    edited = await link.browser.put(f"/xero/_control/invoices/{ids[2]}", json={"total": "200.00"})
+    assert edited.status_code == 200, edited.text
+    assert (await link.browser.post(f"/xero/_control/invoices/{ids[3]}/void")).is_success
+
+    report = await reconcile_bills(made)
+    assert report["summary"] == {"bills": 4, "ok": 1, "missing": 1, "different": 2}
+    rows = {row["number"]: row for row in report["rows"]}
+    assert rows["PS-1"]["outcome"] == "ok"
+    assert rows["PS-4"]["outcome"] == "missing"
+    assert [d["field"] for d in rows["PS-2"]["differences"]] == ["lines"]
+    assert rows["PS-2"]["differences"][0]["provider"][-1]["description"] == "Adjustment"
+    assert rows["PS-3"]["differences"] == [
+        {"field": "status", "host": "approved", "provider": "void"}
+    ]
+    assert report["calls"] == 1  # one page of bills
+
+    link.advance(3600)  # past PS-4's retry wait
+    fixed = await reconcile_bills(made, fix=True)
+    results = {row["number"]: row.get("fix", {}).get("result") for row in fixed["rows"]}
+    assert results == {"PS-1": None, "PS-2": "fixed", "PS-3": "left alone", "PS-4": "fixed"}
+    again = await reconcile_bills(made)
+    assert again["summary"] == {"bills": 4, "ok": 3, "missing": 0, "different": 1}  # PS-3
+    bills = [i for i in books(link).invoices.values() if i["Type"] == "ACCPAY"]
+    assert sorted(b["InvoiceNumber"] for b in bills) == ["PS-1", "PS-2", "PS-3", "PS-4", "PS-9"]
+    [ps2] = [b for b in bills if b["InvoiceNumber"] == "PS-2"]
+    assert [line["Description"] for line in ps2["LineItems"]] == ["Copper pipe", "Pipe bender hire"]
+    csv = await link.service.get(
+        f"/v1/reconciliations/{fixed['id']}", params={"format": "csv"}, headers=made.headers
+    )
+    assert csv.text.splitlines()[0].startswith("supplier_invoice_id,number,supplier")
