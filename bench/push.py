@@ -178,7 +178,11 @@ async def ingest_bills(
         {
             "kind": "supplier",
             "id": f"{prefix}-sup-{s}",
-            "data": {"version": 1, "name": f"{prefix} Supplier {s}", "supplier_number": f"{prefix}-S{s}"},
+            "data": {
+                "version": 1,
+                "name": f"{prefix} Supplier {s}",
+                "supplier_number": f"{prefix}-S{s}",
+            },
         }
         for s in range(suppliers)
     ] + [
