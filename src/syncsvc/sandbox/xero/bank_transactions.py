@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 
-from syncsvc.sandbox.xero import totals
 from syncsvc.sandbox.xero.documents import BAD_ACCOUNT, Books, Doc, parse_date
 
 TYPES = ("SPEND", "RECEIVE")
@@ -111,13 +110,6 @@ def apply(books: Books, body: Doc) -> Doc:
         }
     for line in existing.get("LineItems", []):
         line.setdefault("LineItemID", books.new_id())
-    result = totals.compute(
-        existing.get("LineItems", []), existing.get("LineAmountTypes", "Exclusive"), books.rates()
-    )
-    existing["SubTotal"], existing["TotalTax"], existing["Total"] = (
-        result.subtotal,
-        result.total_tax,
-        result.total,
-    )
+    books.total_lines(existing)
     existing["UpdatedDateUTC"] = books.now()  # Xero sends no webhook for bank transactions
     return existing

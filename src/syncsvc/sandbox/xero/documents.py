@@ -292,7 +292,8 @@ class Books:
         self._touch(existing, "INVOICE" if kind == "INVOICE" else "CREDITNOTE", id_key, created)
         return existing
 
-    def recompute(self, doc: Doc, kind: str) -> None:
+    def total_lines(self, doc: Doc) -> totals.Totals:
+        """Each line's amount and tax, and the document's SubTotal, TotalTax and Total."""
         result = totals.compute(
             doc.get("LineItems", []), doc.get("LineAmountTypes", "Exclusive"), self.rates()
         )
@@ -301,6 +302,10 @@ class Books:
             result.total_tax,
             result.total,
         )
+        return result
+
+    def recompute(self, doc: Doc, kind: str) -> None:
+        result = self.total_lines(doc)
         if kind == "INVOICE":
             paid = sum((p["Amount"] for p in doc.get("Payments", [])), Decimal("0.00"))
             doc["AmountPaid"] = paid
