@@ -298,3 +298,21 @@ async def test_bills_reconcile_over_a_date_range_and_the_fix_pushes_what_differs
         f"/v1/reconciliations/{fixed['id']}", params={"format": "csv"}, headers=made.headers
     )
     assert csv.text.splitlines()[0].startswith("supplier_invoice_id,number,supplier")
+
+
+async def test_xeros_webhook_brings_a_bills_payment_at_once(link: Linked) -> None:
+    made = await scene(link)
+    await made.put("/v1/suppliers/sup-1", supplier())
+    await made.put("/v1/supplier-invoices/bill-1", supplier_invoice())
+    await made.worker.run_once()
+    assert await made.poll() == []
+    bill_id = (await made.sync("/v1/supplier-invoices/bill-1"))["provider_id"]
+    link.advance(60)
+    paid = {"amount": "182.85", "date": "2026-11-24"}
+    answer = await link.browser.post(f"/xero/_control/invoices/{bill_id}/payments", json=paid)
+    assert answer.status_code == 200, answer.text
+    # No poll is due: only Xero's INVOICE event (it covers bills too) can bring the news.
+    flushed = (await link.browser.post("/xero/_control/webhooks/flush")).json()
+    assert [d["status"] for d in flushed["deliveries"]] == [200]
+    events = await made.events()
+    assert [e["type"] for e in events] == ["supplier_payment.received", "bill.paid"]
