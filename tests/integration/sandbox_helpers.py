@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -111,3 +112,11 @@ async def connected_tenant(link: Linked, provider: str = "xero") -> TenantHandle
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "active"
     return tenant
+
+
+async def quickbooks_documents(link: Linked) -> dict[str, list[dict[str, Any]]]:
+    """Every entity of the sandbox's QuickBooks company, by entity."""
+    answer = await link.browser.get("/quickbooks/_control/documents")
+    assert answer.status_code == 200
+    documents: dict[str, list[dict[str, Any]]] = answer.json()
+    return documents

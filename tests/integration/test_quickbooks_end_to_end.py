@@ -10,14 +10,19 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from syncsvc.pull.poller import Poller
 from syncsvc.push.worker import PushWorker
 from tests.factories import customer, invoice, payment
-from tests.integration.sandbox_helpers import START, Linked, connected_tenant, linked
+from tests.integration.sandbox_helpers import (
+    START,
+    Linked,
+    connected_tenant,
+    linked,
+    quickbooks_documents,
+)
 
 CONTROL = "/quickbooks/_control"
 SETTINGS = {
@@ -34,13 +39,6 @@ SETTINGS = {
 async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
     async with linked(database_url, tmp_path, START, provider="quickbooks") as value:
         yield value
-
-
-async def _documents(link: Linked) -> dict[str, list[dict[str, Any]]]:
-    answer = await link.browser.get(f"{CONTROL}/documents")
-    assert answer.status_code == 200
-    documents: dict[str, list[dict[str, Any]]] = answer.json()
-    return documents
 
 
 async def test_a_quickbooks_tenant_pushes_and_hears_back(link: Linked) -> None:
@@ -63,7 +61,7 @@ async def test_a_quickbooks_tenant_pushes_and_hears_back(link: Linked) -> None:
         read = (await link.service.get(path, headers=h)).json()
         assert read["sync"]["state"] == "synced", (path, read["sync"])
 
-    books = await _documents(link)
+    books = await quickbooks_documents(link)
     [ours] = [c for c in books["Customer"] if c.get("AcctNum") == "C-1001"]
     assert ours["DisplayName"] == "Harbour Cafe"
     [bill] = [i for i in books["Invoice"] if i.get("DocNumber") == "INV-1001"]

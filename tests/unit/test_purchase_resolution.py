@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from syncsvc.providers.errors import Misconfigured
+from syncsvc.providers.xero.spec import XERO
 from syncsvc.push import prepare
 from syncsvc.push.prepare import Policy, policy_for
 from syncsvc.records.canonical import Expense, SupplierInvoice
@@ -33,7 +34,7 @@ def policy(**settings: object) -> Policy:
             **settings,
         }
     )
-    return policy_for(chosen, OVERRIDES, ("xero", "tax_types"), True)
+    return policy_for(chosen, OVERRIDES, XERO, True)
 
 
 @pytest.mark.parametrize(

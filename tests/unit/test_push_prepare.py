@@ -24,8 +24,11 @@ from syncsvc.providers.documents import (
     SalesDocument,
 )
 from syncsvc.providers.errors import Misconfigured
+from syncsvc.providers.myob.spec import MYOB
+from syncsvc.providers.quickbooks.spec import QUICKBOOKS
 from syncsvc.providers.xero.books import XeroBooks
 from syncsvc.providers.xero.mapping import Taxes, sales_body, xero_total
+from syncsvc.providers.xero.spec import XERO
 from syncsvc.push import planning, prepare
 from syncsvc.push.prepare import Policy, policy_for
 from syncsvc.records.canonical import CreditNote, Customer, Invoice, Payment
@@ -35,6 +38,7 @@ from syncsvc.settings.schemas import (
     JobTypeOverride,
     Overrides,
     PaymentMethodOverride,
+    QuickBooksSettings,
     SupplyOverride,
     XeroSettings,
 )
@@ -63,7 +67,7 @@ def policy(
     draft_documents: bool = True,
 ) -> Policy:
     """The policy as the worker builds it for Xero (tax codes from settings.xero.tax_types)."""
-    return policy_for(settings, overrides, ("xero", "tax_types"), draft_documents)
+    return policy_for(settings, overrides, XERO, draft_documents)
 
 
 def with_settings(**changes: Any) -> AccountSettings:
@@ -263,7 +267,7 @@ def test_the_hosts_tax_codes_are_mapped_through_the_settings() -> None:
     document = prepare.invoice(host, "t-1", "contact-1", policy(settings))
     assert [line.tax_code for line in document.lines] == ["OUTPUT2", "NONE", "EXEMPTOUTPUT", None]
     # A package with no tax-code setting gets the host's codes as they are.
-    plain = policy_for(settings, OVERRIDES, None, draft_documents=True)
+    plain = policy_for(settings, OVERRIDES, MYOB, draft_documents=True)
     assert [line.tax_code for line in prepare.invoice(host, "t-1", "c", plain).lines] == [
         "GST",
         "FREE",
@@ -273,6 +277,63 @@ def test_the_hosts_tax_codes_are_mapped_through_the_settings() -> None:
 
 
 # --- summary lines -------------------------------------------------------------------------
+
+
+def test_quickbooks_lines_without_a_mapped_code_take_the_tenants_defaults() -> None:
+    block = QuickBooksSettings(tax_codes={"GST": "1"}, sales_tax_code="7", sales_tax_free_code="2")
+    lines = [
+        {"kind": "labour", "description": n, "quantity": "1", "unit_price": "10", "tax_code": code}
+        for n, code in (("mapped", "GST"), ("taxed", "OUTPUT2"), ("free", None))
+    ]
+    host = Invoice.model_validate(
+        {"version": 1, "number": "T-1", "customer_id": "c1", "issue_date": "2026-11-20"}
+        | {"lines": lines}
+    )
+    qbo = policy_for(with_settings(quickbooks=block), OVERRIDES, QUICKBOOKS, False)
+    assert (qbo.taxed_code, qbo.tax_free_code) == ("7", "2")
+    document = prepare.invoice(host, "t-1", "c", qbo)
+    assert [line.tax_code for line in document.lines] == ["1", "7", "2"]
+    # Without the defaults: the host's code as it is, and no code (the account's default).
+    plain = policy_for(
+        with_settings(quickbooks=QuickBooksSettings(tax_codes={"GST": "1"})),
+        OVERRIDES,
+        QUICKBOOKS,
+        False,
+    )
+    assert [line.tax_code for line in prepare.invoice(host, "t-1", "c", plain).lines] == [
+        "1",
+        "OUTPUT2",
+        None,
+    ]
+    # Xero's block is not QuickBooks': its defaults never apply there.
+    assert [
+        line.tax_code
+        for line in prepare.invoice(host, "t-1", "c", policy(with_settings(quickbooks=block))).lines
+    ] == ["GST", "OUTPUT2", None]
+
+
+def test_the_package_gets_its_own_settings_block_only() -> None:
+    settings = with_settings(quickbooks=QuickBooksSettings(lead_source_field="Lead source"))
+    block = prepare.package_settings(settings, QUICKBOOKS)
+    assert block["lead_source_field"] == "Lead source"
+    assert block["card_payments"] is False
+    assert "tax_types" not in block
+    assert prepare.package_settings(settings, MYOB) == {}
+
+
+def test_an_invoice_carries_its_lead_source_and_a_receipt_the_default_method() -> None:
+    host = Invoice.model_validate(
+        {"version": 1, "number": "T-1", "customer_id": "c1", "issue_date": "2026-11-20"}
+        | {
+            "lead_source": "Google",
+            "lines": [{"kind": "labour", "description": "a", "quantity": "1", "unit_price": "10"}],
+        }
+    )
+    assert prepare.invoice(host, "t-1", "c", policy()).lead_source == "Google"
+    with_default = policy(with_settings(default_payment_method="4"))
+    receipt = prepare.receipt(payment(), "X1", with_default)
+    assert (receipt.method, receipt.default_method, receipt.card) == ("card", "4", True)
+    assert prepare.receipt(payment(), "X1", policy()).default_method is None
 
 
 def test_summary_lines_one_per_account_and_tax_code() -> None:
@@ -465,7 +526,9 @@ def payment(**changes: Any) -> Payment:
 
 def test_receipts_go_to_the_payment_methods_deposit_account() -> None:
     receipt = prepare.receipt(payment(), "X1", policy())
-    assert receipt == Receipt("X1", Decimal("232.88"), date(2026, 11, 21), "091", "R-77", "card")
+    assert receipt == Receipt(
+        "X1", Decimal("232.88"), date(2026, 11, 21), "091", "R-77", "card", card=True
+    )
     # A method with no deposit account of its own, an unknown one, or none: the default.
     for method in ("eftpos", "cash", None):
         chosen = prepare.receipt(payment(payment_method_id=method), "X1", policy())
@@ -491,7 +554,7 @@ def test_a_surcharge_is_its_own_invoice_paid_by_its_own_receipt() -> None:
     assert prepare.surcharge_invoice(payment(), "p1", "INV-1", "c", drafts).status == "approved"
     extra = prepare.surcharge_receipt(payment(), policy())
     assert extra == Receipt(
-        "", Decimal("3.49"), date(2026, 11, 21), "091", "R-77 surcharge", "card"
+        "", Decimal("3.49"), date(2026, 11, 21), "091", "R-77 surcharge", "card", card=True
     )
     plain = payment(reference=None, is_card=False, payment_method_id="eftpos")
     assert prepare.surcharge_receipt(plain, policy()).reference == "surcharge"

@@ -27,7 +27,7 @@ from syncsvc.providers.errors import (
 from syncsvc.providers.quickbooks import mapping
 from syncsvc.providers.quickbooks.batches import Write, request_id
 from syncsvc.providers.quickbooks.client import error_for, record_error
-from syncsvc.providers.quickbooks.lookups import account_item, tax_code_item
+from syncsvc.providers.quickbooks.lookups import account_item, custom_field_items, tax_code_item
 from syncsvc.providers.quickbooks.webhooks import notifications
 
 DAY = date(2026, 11, 23)
@@ -140,6 +140,76 @@ def test_rounding_meets_the_hosts_total_with_a_zero_rated_line() -> None:
         )
     with pytest.raises(Misconfigured, match="rounding_account"):
         mapping.sales_body(_invoice(host_total=Decimal("110.00")), Link(), CONTEXT)
+
+
+def test_a_lead_source_goes_to_the_named_custom_field_cut_to_31_characters() -> None:
+    context = mapping.SalesContext(**{**CONTEXT.__dict__, "lead_source_field": ("1", "Lead")})
+    source = "Word of mouth from a neighbour down the road"
+    body = mapping.sales_body(_invoice(lead_source=source), Link(), context)
+    assert body["CustomField"] == [
+        {"DefinitionId": "1", "Name": "Lead", "Type": "StringType", "StringValue": source[:31]}
+    ]
+    assert len(body["CustomField"][0]["StringValue"]) == 31
+    # No lead source, or a credit memo: no custom field.
+    assert "CustomField" not in mapping.sales_body(_invoice(), Link(), context)
+    memo = _invoice(kind="credit_note", lead_source="Google")
+    assert "CustomField" not in mapping.sales_body(memo, Link(), context)
+    # The field the settings name is gone from QuickBooks: the invoice says so.
+    gone = mapping.SalesContext(**{**CONTEXT.__dict__, "lead_source_problem": "no field Lead"})
+    with pytest.raises(Misconfigured, match="invoice INV-1: no field Lead"):
+        mapping.sales_body(_invoice(lead_source="Google"), Link(), gone)
+
+
+def test_card_payments_land_in_the_card_account_when_switched_on() -> None:
+    card = Receipt("7", Decimal(10), DAY, "1", card=True)
+    cash = Receipt("7", Decimal(10), DAY, "1")
+    on = {"card_payments": True, "card_payments_account": "3"}
+    assert mapping.deposit_account(card, on) == "3"
+    assert mapping.deposit_account(cash, on) == "1"
+    assert mapping.deposit_account(card, {**on, "card_payments": False}) == "1"
+    assert mapping.deposit_account(card, {}) == "1"
+    body = mapping.receipt_body(card, "k", "58", Link(), None, mapping.deposit_account(card, on))
+    assert body["DepositToAccountRef"] == {"value": "3"}
+
+
+def test_the_hosts_payment_method_wins_then_the_default() -> None:
+    methods = {"1", "4"}
+    assert mapping.payment_method(Receipt("7", Decimal(1), DAY, "1", method="4"), methods) == "4"
+    fallback = Receipt("7", Decimal(1), DAY, "1", method="card", default_method="1")
+    assert mapping.payment_method(fallback, methods) == "1"
+    assert mapping.payment_method(Receipt("7", Decimal(1), DAY, "1"), methods) is None
+    unknown = Receipt("7", Decimal(1), DAY, "1", default_method="9")
+    assert mapping.payment_method(unknown, methods) is None
+    body = mapping.receipt_body(fallback, "k", "58", Link(), "1")
+    assert body["PaymentMethodRef"] == {"value": "1"}
+
+
+def test_sales_form_custom_fields_are_read_from_preferences() -> None:
+    preferences = {
+        "SalesFormsPrefs": {
+            "CustomField": [
+                {
+                    "CustomField": [
+                        {"Name": "SalesFormsPrefs.UseSalesCustom3", "BooleanValue": False},
+                        {"Name": "SalesFormsPrefs.UseSalesCustom1", "BooleanValue": True},
+                        {"Name": "SalesFormsPrefs.UseSalesCustom2", "BooleanValue": False},
+                    ]
+                },
+                {
+                    "CustomField": [
+                        {"Name": "SalesFormsPrefs.SalesCustomName2", "StringValue": "Crew #"},
+                        {"Name": "SalesFormsPrefs.SalesCustomName1", "StringValue": "Lead"},
+                    ]
+                },
+            ]
+        }
+    }
+    fields = custom_field_items(preferences)
+    assert [(f.code, f.name, f.active) for f in fields] == [
+        ("1", "Lead", True),
+        ("2", "Crew #", False),
+    ]
+    assert custom_field_items({}) == []
 
 
 def test_credits_already_applied_are_not_applied_again() -> None:

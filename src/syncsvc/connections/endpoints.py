@@ -146,7 +146,8 @@ async def delete_connection(tenant_id: TenantId, session: SessionDep, hub: HubDe
     "/v1/lookups/{kind}",
     response_model=LookupAnswer,
     responses={**_PROBLEMS, 404: {"model": Problem}, 502: {"model": Problem}},
-    summary="Accounts, tax rates, tracking categories or payment methods, from the provider",
+    summary="Accounts, tax rates, tracking categories, payment methods or custom fields, "
+    "from the provider",
 )
 async def get_lookups(
     kind: LookupKind, tenant_id: TenantId, session: SessionDep, hub: HubDep

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -66,9 +68,9 @@ class ProviderHub:
         self._budgets: dict[tuple[str, ...], RateBudget] = {}
         self._sleep = sleep
 
-    def books(self, active: ActiveToken) -> Books:
+    def books(self, active: ActiveToken, settings: Mapping[str, Any] | None = None) -> Books:
         """The books of the organisation of `active`, within its call budget, reading
-        lookups through the cache."""
+        lookups through the cache; `settings`: the tenant's block for the package."""
         package = self.adapter(active.provider)
 
         async def cached(kind: LookupKind) -> list[LookupItem]:
@@ -81,6 +83,7 @@ class ProviderHub:
                 active.organisation,
                 self.budget(active.provider, active.organisation_id),
                 cached,
+                settings or {},
             )
         )
 

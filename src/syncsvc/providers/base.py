@@ -30,6 +30,29 @@ class LookupKind(StrEnum):
     TAX_RATES = "tax-rates"
     TRACKING_CATEGORIES = "tracking-categories"
     PAYMENT_METHODS = "payment-methods"
+    CUSTOM_FIELDS = "custom-fields"  # fields a person defined for sales forms
+
+
+class Posting(StrEnum):
+    """What a settings field uses a lookup for, judged on the lookup's canonical fields."""
+
+    INCOME = "income"  # accounts: revenue lines of invoices and credit notes
+    DEPOSIT = "deposit"  # accounts: where payments land (a bank account or one taking payments)
+    EXPENSE = "expense"
+    SALES = "sales"  # tax codes: one a sales line can carry (it has a sales rate)
+    TAX_FREE = "tax-free"  # tax codes: a sales rate of zero
+    ANY = "any"  # anything active
+
+
+@dataclass(frozen=True)
+class SettingLookup:
+    """A settings field whose value names one of the package's lookups: checked against them
+    before the settings are kept (422 naming `path` joined by dots)."""
+
+    path: tuple[str, ...]  # ("quickbooks", "sales_tax_code"), ("default_payment_method",)
+    kind: LookupKind
+    posting: Posting = Posting.ANY
+    by: Literal["code", "name"] = "code"  # which of the item's fields the value names
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,14 @@ class ProviderFacts:
     lookups: tuple[LookupKind, ...]
     # Sent with the authorize request besides OAuth's own (MYOB: prompt=consent).
     authorize_params: Mapping[str, str] = field(default_factory=dict)
+    # The settings fields naming the package's lookups, beside the account fields every
+    # package has and the tax-code mapping (`tax_code_setting`).
+    setting_lookups: tuple[SettingLookup, ...] = ()
+    # The fields of the `tax_code_setting` block holding the code for a line whose host code
+    # is not mapped (taxed) and for a line without a host code (tax-free).
+    tax_code_defaults: tuple[str, str] | None = None
+    # The package's own settings block, handed to it whole when its books are opened to push.
+    settings_block: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def urls_for(self, sandbox_url: str | None) -> ProviderFacts:
@@ -249,6 +280,9 @@ class ProviderSession:
     organisation: Organisation
     budget: RateBudget | None = None
     cached_lookups: CachedLookups | None = None  # the service's cache, for what pushes need
+    # The tenant's settings block for this package (`facts.settings_block`), as a mapping the
+    # engine does not read; empty where nothing is pushed.
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

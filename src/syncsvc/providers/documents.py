@@ -80,6 +80,7 @@ class SalesDocument:
     host_total: Decimal | None = None  # the package's rounding is made to meet it
     rounding_account: str | None = None
     credits: tuple[Credit, ...] = ()
+    lead_source: str | None = None  # how the host's customer came: the package may keep it
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,10 @@ class Receipt:
     date: date
     deposit_account: str
     reference: str | None = None
-    method: str | None = None
+    method: str | None = None  # the host's payment method id
+    # The package's payment method for a receipt whose host method is none of the package's.
+    default_method: str | None = None
+    card: bool = False  # paid by card, as the host says
 
 
 PurchaseKind = Literal["bill", "expense"]

@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from syncsvc.kit.money import to_cents
+from syncsvc.providers.base import ProviderFacts
 from syncsvc.providers.documents import (
     Address,
     Contact,
@@ -55,6 +57,10 @@ class Policy:
     # Host tax code -> the package's (the settings block the package's facts name).
     tax_codes: dict[str, str]
     draft_documents: bool  # the package keeps drafts: the tenant's "draft" setting applies
+    # The package's code for a line whose host code is not mapped (None: the host's code as
+    # it is) and for a line without one (None: the account's default).
+    taxed_code: str | None = None
+    tax_free_code: str | None = None
 
     @property
     def pushes_drafts(self) -> bool:
@@ -62,16 +68,36 @@ class Policy:
 
 
 def policy_for(
-    settings: AccountSettings,
-    overrides: Overrides,
-    tax_code_setting: tuple[str, str] | None,
-    draft_documents: bool,
+    settings: AccountSettings, overrides: Overrides, facts: ProviderFacts, draft_documents: bool
 ) -> Policy:
+    """The tenant's policy for the package `facts` describe: its tax-code mapping and
+    defaults, read where the facts name them."""
     tax_codes: dict[str, str] = {}
-    if tax_code_setting is not None:
-        block, field = tax_code_setting
-        tax_codes = dict(getattr(getattr(settings, block), field))
-    return Policy(settings, overrides, tax_codes, draft_documents)
+    taxed = free = None
+    if facts.tax_code_setting is not None:
+        block_name, mapping_field = facts.tax_code_setting
+        block = getattr(settings, block_name)
+        tax_codes = dict(getattr(block, mapping_field))
+        if facts.tax_code_defaults is not None:
+            taxed, free = (getattr(block, name) for name in facts.tax_code_defaults)
+    return Policy(settings, overrides, tax_codes, draft_documents, taxed, free)
+
+
+def package_settings(settings: AccountSettings, facts: ProviderFacts) -> dict[str, Any]:
+    """The package's own settings block (`facts.settings_block`) as plain data: the push
+    hands it to the package's books, which alone read it."""
+    if facts.settings_block is None:
+        return {}
+    block: dict[str, Any] = getattr(settings, facts.settings_block).model_dump(mode="json")
+    return block
+
+
+def line_tax_code(host_code: str | None, policy: Policy) -> str | None:
+    """The package's tax code for a host line: the mapped one, else the tenant's default for
+    a taxed line (one with a host code) or for a tax-free line (one without)."""
+    if host_code is None:
+        return policy.tax_free_code
+    return policy.tax_codes.get(host_code) or policy.taxed_code or host_code
 
 
 def contact(customer: canonical.Customer | canonical.Supplier) -> Contact:
@@ -135,7 +161,7 @@ def _lines(
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 account=account,
-                tax_code=_tax_code(line.tax_code, policy),
+                tax_code=line_tax_code(line.tax_code, policy),
                 discount_rate=line.discount_rate or None,
                 tracking=_tracking(line.tracking, policy),
             )
@@ -143,8 +169,10 @@ def _lines(
     return built
 
 
-def _tax_code(host_code: str | None, policy: Policy) -> str | None:
-    """The package's tax code for the host's (a code the mapping lacks goes as it is)."""
+def _purchase_tax_code(host_code: str | None, policy: Policy) -> str | None:
+    """The package's tax code for a cost line: the host's, mapped (a code the mapping lacks
+    goes as it is); none: the account's default. The sales defaults (`taxed_code`,
+    `tax_free_code`) are sales codes, so they are not used for costs."""
     return policy.tax_codes.get(host_code, host_code) if host_code else None
 
 
@@ -200,6 +228,7 @@ def invoice(
         currency=record.currency,
         host_total=record.total,
         rounding_account=settings.rounding_account,
+        lead_source=record.lead_source,
     )
 
 
@@ -243,6 +272,8 @@ def receipt(payment: canonical.Payment, invoice_id: str, policy: Policy) -> Rece
         deposit_account=deposit_account(payment, policy),
         reference=payment.reference,
         method=payment.payment_method_id,
+        default_method=policy.settings.default_payment_method,
+        card=payment.is_card,
     )
 
 
@@ -294,6 +325,8 @@ def surcharge_receipt(payment: canonical.Payment, policy: Policy) -> Receipt:
         deposit_account=deposit_account(payment, policy),
         reference=reference,
         method=payment.payment_method_id,
+        default_method=policy.settings.default_payment_method,
+        card=payment.is_card,
     )
 
 
@@ -337,7 +370,7 @@ def bill(
                 policy,
                 f"{label}, line {position}",
             ),
-            tax_code=_tax_code(line.tax_code, policy),
+            tax_code=_purchase_tax_code(line.tax_code, policy),
             tracking=_tracking(line.tracking, policy),
         )
         for position, line in enumerate(record.lines, start=1)
@@ -367,7 +400,7 @@ def expense(
         account=_cost_account(
             record.account_code, record.job_type_id, "expenses_account", policy, label
         ),
-        tax_code=_tax_code(record.tax_code, policy),
+        tax_code=_purchase_tax_code(record.tax_code, policy),
         tracking=_tracking(record.tracking, policy),
     )
     return PurchaseDocument(

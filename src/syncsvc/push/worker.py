@@ -57,7 +57,7 @@ from syncsvc.push.planning import (
     unsupported,
 )
 from syncsvc.push.policy import Action, decide
-from syncsvc.push.prepare import policy_for
+from syncsvc.push.prepare import package_settings, policy_for
 from syncsvc.push.repository import PushRepository
 from syncsvc.settings.service import SettingsService
 
@@ -151,10 +151,8 @@ class PushWorker:
             settings_service = SettingsService(session, tenant_id, self.clock)
             settings = await settings_service.account_settings()
             overrides = await settings_service.overrides()
-        books = self.hub.books(active)
-        policy = policy_for(
-            settings, overrides, facts.tax_code_setting, books.capabilities.draft_documents
-        )
+        books = self.hub.books(active, settings=package_settings(settings, facts))
+        policy = policy_for(settings, overrides, facts, books.capabilities.draft_documents)
         budget = self.hub.budget(active.provider, active.organisation_id)
         return Context(
             tenant_id, connection_id, books, policy, facts.display_name, budget, active.provider

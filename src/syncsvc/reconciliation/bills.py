@@ -43,9 +43,7 @@ async def reconcile_bills(run: Run) -> tuple[list[dict[str, Any]], dict[str, int
         overrides = await settings_service.overrides()
     books, package = await run.books()
     facts = run.hub.adapter(await _provider(run)).facts
-    policy = policy_for(
-        settings, overrides, facts.tax_code_setting, books.capabilities.draft_documents
-    )
+    policy = policy_for(settings, overrides, facts, books.capabilities.draft_documents)
     by_id: dict[str, Remote[PurchaseDocument]] = {}
     by_key: dict[str, Remote[PurchaseDocument]] = {}
     calls = 0

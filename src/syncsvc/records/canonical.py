@@ -177,6 +177,11 @@ class Invoice(Strict):
     total: Money | None = Field(
         default=None, description="The host's own total, tax included; used to absorb rounding."
     )
+    lead_source: Text100 | None = Field(
+        default=None,
+        description="How the customer came to the business (e.g. `Google`): kept by packages "
+        "whose settings name a place for it (QuickBooks: `quickbooks.lead_source_field`).",
+    )
 
     @field_validator("due_date")
     @classmethod
@@ -309,6 +314,17 @@ class Expense(Strict):
 
 
 CanonicalRecord = Customer | Invoice | Payment | CreditNote | Supplier | SupplierInvoice | Expense
+
+# Fields added after records were first stored: left out of the stored copy while unset, so
+# a record stored before (and sent again unchanged) keeps its content hash.
+ADDED_FIELDS: dict[type[CanonicalRecord], frozenset[str]] = {
+    Invoice: frozenset({"lead_source"}),
+}
+
+
+def unset_added_fields(record: CanonicalRecord) -> set[str]:
+    return {name for name in ADDED_FIELDS.get(type(record), ()) if getattr(record, name) is None}
+
 
 MODEL_BY_KIND: dict[RecordKind, type[CanonicalRecord]] = {
     RecordKind.CUSTOMER: Customer,

@@ -23,7 +23,7 @@ from syncsvc.kit.hashing import content_hash
 from syncsvc.models import SyncRecord
 from syncsvc.models.enums import RecordKind
 from syncsvc.problems import ProblemError, validation_problem
-from syncsvc.records.canonical import MODEL_BY_KIND, CanonicalRecord
+from syncsvc.records.canonical import MODEL_BY_KIND, CanonicalRecord, unset_added_fields
 from syncsvc.records.repository import (
     RecordKey,
     RecordRepository,
@@ -59,7 +59,7 @@ def deleted_hash(payload: dict[str, Any]) -> str:
 def to_write(kind: RecordKind, host_id: str, record: CanonicalRecord) -> RecordWrite:
     """The record as stored: everything but the version (it has its own column), serialised
     once. A model's fields have a fixed order, so equal content gives equal text and hash."""
-    payload_json = record.model_dump_json(exclude={"version"})
+    payload_json = record.model_dump_json(exclude={"version", *unset_added_fields(record)})
     return RecordWrite(
         kind=kind.value,
         host_id=host_id,

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 AccountCode = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 TaxCode = Annotated[str, StringConstraints(min_length=1, max_length=50)]
@@ -34,15 +41,48 @@ class XeroSettings(Strict):
 
 
 class QuickBooksSettings(Strict):
+    """QuickBooks Online's own settings, each checked against the company's lookups."""
+
     tax_codes: dict[TaxCode, TaxCode] = Field(
         default_factory=dict, description="Host tax code -> QuickBooks TaxCode id."
     )
+    sales_tax_code: TaxCode | None = Field(
+        default=None,
+        description="TaxCode id for a taxed line whose host tax code `tax_codes` does not list.",
+    )
+    sales_tax_free_code: TaxCode | None = Field(
+        default=None,
+        description="TaxCode id (a zero rate) for a line the host sends without a tax code.",
+    )
+    purchases_tax_code: TaxCode | None = Field(
+        default=None, description="TaxCode id for taxed supplier bills."
+    )
+    purchases_tax_free_code: TaxCode | None = Field(
+        default=None, description="TaxCode id for tax-free supplier bills."
+    )
     lead_source_field: Annotated[str, StringConstraints(max_length=100)] | None = Field(
-        default=None, description="Name of the custom field that carries the lead source."
+        default=None,
+        description="Name of the company's sales-form custom field that receives the "
+        "invoice's `lead_source` (its first 31 characters). Unset or empty: not sent.",
+    )
+    card_payments: StrictBool = Field(
+        default=False,
+        description="On: payments the host marks `is_card` are deposited to "
+        "`card_payments_account`.",
     )
     card_payments_account: AccountCode | None = Field(
-        default=None, description="Where card payments are deposited (e.g. undeposited funds)."
+        default=None,
+        description="Where card payments are deposited (e.g. undeposited funds); needed when "
+        "`card_payments` is on.",
+        validate_default=True,
     )
+
+    @field_validator("card_payments_account")
+    @classmethod
+    def _card_account_when_on(cls, account: str | None, info: ValidationInfo) -> str | None:
+        if account is None and info.data.get("card_payments"):
+            raise ValueError("needed when card_payments is on")
+        return account
 
 
 class AccountSettings(Strict):

@@ -76,6 +76,7 @@ async def test_writes_and_their_answers_conform(qbo: QuickBooksSession) -> None:
             "DueDate": "2026-12-20",
             "PrivateNote": "syncsvc:inv-1",
             "CustomerMemo": {"value": "Thanks"},
+            "CustomField": [{"DefinitionId": "1", "Type": "StringType", "StringValue": "Google"}],
             "GlobalTaxCalculation": "TaxExcluded",
             "Line": [
                 sales_line("2", "120.00", item["Id"]),

@@ -85,6 +85,39 @@ async def test_each_line_needs_a_tax_code_and_an_item(qbo: QuickBooksSession) ->
     assert fault(missing)["code"] == "610"
 
 
+async def test_custom_fields_are_the_companys_sales_form_fields(qbo: QuickBooksSession) -> None:
+    customer = await qbo.customer()
+    prefs = (await qbo.get("preferences")).json()["Preferences"]["SalesFormsPrefs"]
+    names = {
+        p["Name"]: p.get("StringValue") for g in prefs["CustomField"] for p in g["CustomField"]
+    }
+    assert names["SalesFormsPrefs.SalesCustomName1"] == "Lead source"
+
+    def body(**custom: Any) -> dict[str, Any]:
+        field = {"DefinitionId": "1", "Type": "StringType", "StringValue": "Google", **custom}
+        return {
+            "CustomerRef": {"value": customer["Id"]},
+            "Line": [sales_line("1", "10.00")],
+            "CustomField": [field],
+        }
+
+    invoice = await qbo.create("Invoice", body())
+    assert invoice["CustomField"] == [
+        {"DefinitionId": "1", "Name": "Lead source", "Type": "StringType", "StringValue": "Google"}
+    ]
+    read = (await qbo.get(f"invoice/{invoice['Id']}")).json()["Invoice"]
+    assert read["CustomField"] == invoice["CustomField"]
+    # Field 2 is named but switched off; 3 is not defined; values are 31 characters at most.
+    for refused, code in (
+        (body(DefinitionId="2"), "2010"),
+        (body(DefinitionId="3"), "2010"),
+        (body(Type="NumberType"), "2010"),
+        (body(StringValue="x" * 32), "2050"),
+    ):
+        assert fault(await qbo.post("invoice", refused))["code"] == code
+    assert (await qbo.post("invoice", body(StringValue="x" * 31))).status_code == 200
+
+
 async def test_stale_sync_token_is_5010(qbo: QuickBooksSession) -> None:
     customer = await qbo.customer()
     first = await qbo.post(

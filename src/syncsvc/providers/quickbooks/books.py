@@ -41,6 +41,7 @@ from syncsvc.providers.quickbooks.batches import Write, Written, request_id, run
 from syncsvc.providers.quickbooks.client import NotFound, QuickBooksClient, is_stale
 from syncsvc.providers.quickbooks.lookups import (
     account_item,
+    custom_field_items,
     payment_method_item,
     tax_code_item,
     tax_rate_value,
@@ -273,6 +274,7 @@ class QuickBooksBooks:
         rates = {c.code: c.rate for c in codes if c.rate is not None and c.active}
         zero = next((code for code, rate in sorted(rates.items()) if rate == 0), None)
         problems: dict[str, str] = {}
+        field, field_problem = await self._lead_source_field(items)
         return mapping.SalesContext(
             items=await self._income_items(income, problems),
             rates=rates,
@@ -281,6 +283,28 @@ class QuickBooksBooks:
             },
             zero_rate_code=zero,
             item_problems=problems,
+            lead_source_field=field,
+            lead_source_problem=field_problem,
+        )
+
+    async def _lead_source_field(
+        self, items: Sequence[PushItem]
+    ) -> tuple[tuple[str, str] | None, str | None]:
+        """(DefinitionId, name) of the custom field the tenant's `lead_source_field` names,
+        read only when an invoice has a lead source to write; else why it cannot be."""
+        wanted = self.session.settings.get("lead_source_field")
+        if not wanted or not any(
+            isinstance(i.document, SalesDocument) and i.document.lead_source for i in items
+        ):
+            return None, None
+        fields = await self._lookups(LookupKind.CUSTOM_FIELDS)
+        for custom in fields:
+            if custom.active and custom.name.casefold() == str(wanted).casefold():
+                return (custom.code, custom.name), None
+        named = ", ".join(c.name for c in fields if c.active) or "none"
+        return None, (
+            f"QuickBooks has no sales-form custom field {wanted} for the lead source "
+            f"(quickbooks.lead_source_field); its custom fields: {named}"
         )
 
     async def _income_items(
@@ -386,7 +410,8 @@ class QuickBooksBooks:
                 error = Rejected(f"QuickBooks has no invoice {receipt.invoice}", field="invoice")
                 refused[position] = PushResult(item.host_id, None, error)
                 continue
-            method = receipt.method if receipt.method in methods else None
+            method = mapping.payment_method(receipt, methods)
+            deposit = mapping.deposit_account(receipt, self.session.settings)
             key = str(item.link.key)
 
             def build(
@@ -395,8 +420,9 @@ class QuickBooksBooks:
                 key: str = key,
                 customer: str = customer,
                 method: str | None = method,
+                deposit: str = deposit,
             ) -> Body:
-                return mapping.receipt_body(receipt, key, customer, link, method)
+                return mapping.receipt_body(receipt, key, customer, link, method, deposit)
 
             ops.append(Op(item, "update" if item.link.id else "create", build, item.link))
             positions.append(position)
@@ -519,6 +545,10 @@ class QuickBooksBooks:
                 async for page in reads.pages(self.client, "TaxCode", reads.every_state("TaxCode"))
                 for doc in page
             ]
+        if kind is LookupKind.CUSTOM_FIELDS:
+            return custom_field_items(
+                (await self.client.get("preferences")).get("Preferences") or {}
+            )
         if kind is LookupKind.PAYMENT_METHODS:
             every = reads.every_state("PaymentMethod")
             return [

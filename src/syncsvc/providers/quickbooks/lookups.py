@@ -1,8 +1,10 @@
-"""QuickBooks' accounts, tax codes (with their sales rates) and payment methods as lookup
-items. Codes are QuickBooks' Ids: what every reference on the wire carries."""
+"""QuickBooks' accounts, tax codes (with their sales rates), payment methods and sales-form
+custom fields as lookup items. Codes are QuickBooks' Ids: what every reference on the wire
+carries (a custom field's is its DefinitionId)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -78,3 +80,35 @@ def payment_method_item(item: dict[str, Any]) -> LookupItem:
         status="ACTIVE" if _active(item) else "INACTIVE",
         active=_active(item),
     )
+
+
+# Preferences.SalesFormsPrefs.CustomField: groups of name/value pairs, a switch and a name
+# per field: `SalesFormsPrefs.UseSalesCustom2` (BooleanValue) and
+# `SalesFormsPrefs.SalesCustomName2` (StringValue); the number is the DefinitionId.
+CUSTOM_SWITCH = re.compile(r"SalesFormsPrefs\.UseSalesCustom(\d+)$")
+CUSTOM_NAME = re.compile(r"SalesFormsPrefs\.SalesCustomName(\d+)$")
+
+
+def custom_field_items(preferences: dict[str, Any]) -> list[LookupItem]:
+    """The sales-form custom fields a person named, in DefinitionId order; one switched off
+    is inactive (QuickBooks does not show it on forms)."""
+    groups = (preferences.get("SalesFormsPrefs") or {}).get("CustomField") or []
+    names: dict[str, str] = {}
+    switched: dict[str, bool] = {}
+    for group in groups:
+        for pair in (group or {}).get("CustomField") or []:
+            label = str(pair.get("Name") or "")
+            if (name := CUSTOM_NAME.match(label)) and pair.get("StringValue"):
+                names[name.group(1)] = str(pair["StringValue"])
+            elif switch := CUSTOM_SWITCH.match(label):
+                switched[switch.group(1)] = pair.get("BooleanValue") in (True, "true")
+    return [
+        LookupItem(
+            code=definition,
+            name=names[definition],
+            kind="StringType",
+            status="ACTIVE" if switched.get(definition, False) else "INACTIVE",
+            active=switched.get(definition, False),
+        )
+        for definition in sorted(names, key=int)
+    ]

@@ -16,6 +16,13 @@ Income accounts live on Items: each line names the Service item kept for its inc
 (`Income: <account name> (<id>)`). A line's discount is folded into its unit price (QuickBooks
 keeps 7 decimals there) so that `Amount = Qty x UnitPrice` holds (6070 otherwise).
 
+Settings (the tenant's `quickbooks` block): an invoice's lead source goes to the sales-form
+custom field `lead_source_field` names (`CustomField`, StringType, its first 31 characters:
+QuickBooks keeps no more in a custom field, and a lead source is a label a person reads, so
+cutting it is better than refusing the invoice); with `card_payments` on, a card payment is
+deposited to `card_payments_account`. A payment's method is the host's when it names one of
+the company's PaymentMethods, else the tenant's default payment method.
+
 Rounding: QuickBooks taxes each line and rounds it to cents, so its total may differ from the
 host's by a few cents; a line of the rounding account's item, taxed at a zero rate, makes them
 equal (QuickBooks has no rounding field outside the US). A larger difference is refused.
@@ -24,6 +31,7 @@ equal (QuickBooks has no rounding field outside the US). A larger difference is 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -53,6 +61,7 @@ KEY_MAX = 100
 NAME_MAX = 500
 REF_NUM_MAX = 21
 ITEM_NAME_MAX = 100
+CUSTOM_FIELD_MAX = 31  # a StringType custom field's value
 NOTE_MARK = "syncsvc:"
 CALCULATIONS = {"exclusive": "TaxExcluded", "inclusive": "TaxInclusive", "no_tax": "NotApplicable"}
 TAX_MODES = {wire: mode for mode, wire in CALCULATIONS.items()}
@@ -288,6 +297,10 @@ class SalesContext:
     zero_rate_code: str | None
     # Accounts whose item QuickBooks refused to make, with its words.
     item_problems: dict[str, str] = field(default_factory=dict)
+    # The custom field receiving an invoice's lead source: (DefinitionId, name).
+    lead_source_field: tuple[str, str] | None = None
+    # Why a lead source cannot be written (the field the settings name is gone).
+    lead_source_problem: str | None = None
 
 
 def line_amount(line: Line) -> tuple[Decimal, Decimal]:
@@ -401,7 +414,23 @@ def sales_body(document: SalesDocument, link: Link, context: SalesContext) -> Bo
         body["CustomerMemo"] = {"value": document.reference[:1000]}
     if document.currency:
         body["CurrencyRef"] = {"value": document.currency}
+    if document.kind == "invoice" and document.lead_source:
+        body["CustomField"] = [_lead_source(document.lead_source, context, label)]
     return _versioned(body, link)
+
+
+def _lead_source(value: str, context: SalesContext, label: str) -> Body:
+    if context.lead_source_problem is not None:
+        raise Misconfigured(f"{label}: {context.lead_source_problem}")
+    if context.lead_source_field is None:
+        raise Misconfigured(f"{label}: no custom field for the lead source")
+    definition, name = context.lead_source_field
+    return {
+        "DefinitionId": definition,
+        "Name": name,
+        "Type": "StringType",
+        "StringValue": value[:CUSTOM_FIELD_MAX],
+    }
 
 
 def void_body(link: Link) -> Body:
@@ -517,14 +546,36 @@ def credits_of(payment: Body, credit_memo_id: str) -> list[Credit]:
     return [Credit(txn, amount, day) for kind, txn, amount in links if kind == "Invoice"]
 
 
+def deposit_account(receipt: Receipt, settings: Mapping[str, Any]) -> str:
+    """Where the payment lands: the card account for a card payment when the tenant's
+    `card_payments` is on, else the account the engine chose."""
+    card_account = settings.get("card_payments_account")
+    if receipt.card and settings.get("card_payments") and card_account:
+        return str(card_account)
+    return receipt.deposit_account
+
+
+def payment_method(receipt: Receipt, methods: set[str]) -> str | None:
+    """The company's PaymentMethod Id for the receipt (`methods`: the company's), if any."""
+    for method in (receipt.method, receipt.default_method):
+        if method in methods:
+            return method
+    return None
+
+
 def receipt_body(
-    receipt: Receipt, key: str, customer_id: str, link: Link, method: str | None
+    receipt: Receipt,
+    key: str,
+    customer_id: str,
+    link: Link,
+    method: str | None,
+    deposit_to: str | None = None,
 ) -> Body:
     body: Body = {
         "CustomerRef": {"value": customer_id},
         "TotalAmt": receipt.amount,
         "TxnDate": receipt.date.isoformat(),
-        "DepositToAccountRef": {"value": receipt.deposit_account},
+        "DepositToAccountRef": {"value": deposit_to or receipt.deposit_account},
         "PrivateNote": f"{NOTE_MARK}{key}",
         "Line": [
             {

@@ -4,7 +4,25 @@ records a `SyncToken`."""
 
 from datetime import timedelta
 
-from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
+from syncsvc.providers.base import (
+    Capabilities,
+    LookupKind,
+    Posting,
+    ProviderFacts,
+    RateLimits,
+    SettingLookup,
+)
+
+# The settings fields naming the company's own lookups, checked before they are kept.
+SETTING_LOOKUPS = (
+    SettingLookup(("quickbooks", "sales_tax_code"), LookupKind.TAX_RATES, Posting.SALES),
+    SettingLookup(("quickbooks", "sales_tax_free_code"), LookupKind.TAX_RATES, Posting.TAX_FREE),
+    SettingLookup(("quickbooks", "purchases_tax_code"), LookupKind.TAX_RATES),
+    SettingLookup(("quickbooks", "purchases_tax_free_code"), LookupKind.TAX_RATES),
+    SettingLookup(("quickbooks", "lead_source_field"), LookupKind.CUSTOM_FIELDS, by="name"),
+    SettingLookup(("quickbooks", "card_payments_account"), LookupKind.ACCOUNTS, Posting.DEPOSIT),
+    SettingLookup(("default_payment_method",), LookupKind.PAYMENT_METHODS),
+)
 
 QUICKBOOKS = ProviderFacts(
     name="quickbooks",
@@ -33,6 +51,14 @@ QUICKBOOKS = ProviderFacts(
     optimistic_concurrency=True,
     max_page_size=1000,
     rate_limits=RateLimits(per_minute=500, per_second=10, concurrent=10, batch_per_minute=40),
-    lookups=(LookupKind.ACCOUNTS, LookupKind.TAX_RATES, LookupKind.PAYMENT_METHODS),
+    lookups=(
+        LookupKind.ACCOUNTS,
+        LookupKind.TAX_RATES,
+        LookupKind.PAYMENT_METHODS,
+        LookupKind.CUSTOM_FIELDS,
+    ),
+    setting_lookups=SETTING_LOOKUPS,
+    tax_code_defaults=("sales_tax_code", "sales_tax_free_code"),
+    settings_block="quickbooks",
     extra={"doc_number_max_length": 21},
 )

@@ -38,6 +38,7 @@ READ_ONLY = {
     "LinkedTxn", "RemainingCredit", "UnappliedAmt", "Level",
 }  # fmt: skip
 SALES = ("Invoice", "CreditMemo")
+CUSTOM_FIELD_MAX = 31  # a StringType custom field's value (XSD: StringTypeCustomFieldDefinition)
 CLOSED_DETAIL = (
     "The account period has closed and the account books cannot be updated through the "
     "QBO Services API. Please use the QBO website to make these changes."
@@ -342,6 +343,8 @@ class Books:
             "EmailStatus": body.get("EmailStatus", "NotSet"),
             "ApplyTaxAfterDiscount": False,
         }
+        if "CustomField" in body:
+            doc["CustomField"] = self._custom_fields(body["CustomField"])
         number = self._doc_number(entity, body, existing)
         if number is None:
             doc.pop("DocNumber", None)
@@ -366,6 +369,34 @@ class Books:
                     "Line",
                 )
         return doc
+
+    def _custom_fields(self, sent: Any) -> list[Doc]:
+        """A sales form's custom fields: each one of the company's sales-form fields that is
+        switched on, StringType, at most 31 characters; answered with the field's name."""
+        defined = self.company.sales_custom_fields()
+        kept = []
+        for index, custom in enumerate(objects_of(sent, "CustomField")):
+            element = f"CustomField[{index}]"
+            definition = custom.get("DefinitionId")
+            if definition is None:
+                raise required(f"{element}.DefinitionId")
+            definition = text_of(definition, f"{element}.DefinitionId")
+            if definition not in defined:
+                raise invalid(
+                    f"{element}.DefinitionId",
+                    f"Custom field {definition} is not a sales form custom field in use",
+                )
+            if custom.get("Type", "StringType") != "StringType":
+                raise invalid(f"{element}.Type", "Sales form custom fields are StringType")
+            value = text_of(custom.get("StringValue", ""), f"{element}.StringValue")
+            if len(value) > CUSTOM_FIELD_MAX:
+                raise too_long(f"{element}.StringValue", CUSTOM_FIELD_MAX, len(value))
+            field: Doc = {"DefinitionId": definition, "Name": defined[definition]}
+            field["Type"] = "StringType"
+            if value:
+                field["StringValue"] = value
+            kept.append(field)
+        return kept
 
     # --- payments -------------------------------------------------------------------------
 

@@ -42,6 +42,10 @@ PAYMENT_METHODS = (
     ("5", "MasterCard", "CREDIT_CARD"),
 )
 
+# Sales-form custom fields (DefinitionId, name, shown on forms): QuickBooks has three, named
+# in the UI only; one a person named and then switched off.
+SALES_CUSTOM_FIELDS = (("1", "Lead source", True), ("2", "Crew #", False))
+
 # Id, name, Type, income account Id, unit price
 ITEMS = (
     ("1", "Services", "Service", "6", Decimal("0")),
@@ -192,6 +196,19 @@ def seed_entities(now: datetime) -> dict[str, dict[str, Doc]]:
     }
 
 
+def sales_custom_fields() -> list[Doc]:
+    """As Preferences answers them: one group of switches, one of names."""
+    switches = [
+        {"Name": f"SalesFormsPrefs.UseSalesCustom{n}", "Type": "BooleanType", "BooleanValue": on}
+        for n, _, on in SALES_CUSTOM_FIELDS
+    ]
+    names = [
+        {"Name": f"SalesFormsPrefs.SalesCustomName{n}", "Type": "StringType", "StringValue": name}
+        for n, name, _ in SALES_CUSTOM_FIELDS
+    ]
+    return [{"CustomField": switches}, {"CustomField": names}]
+
+
 def preferences(now: datetime, book_close_date: date | None) -> Doc:
     accounting: Doc = {
         "TrackDepartments": False,
@@ -213,7 +230,7 @@ def preferences(now: datetime, book_close_date: date | None) -> Doc:
             "AllowDeposit": False,
             "AutoApplyCredit": True,
             "AutoApplyPayments": True,
-            "CustomField": [],
+            "CustomField": sales_custom_fields(),
         },
         "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": False},
         "CurrencyPrefs": {

@@ -189,6 +189,22 @@ class Company:
         self.prefs["SyncToken"] = str(int(self.prefs["SyncToken"]) + 1)
         self.prefs["MetaData"]["LastUpdatedTime"] = self.clock()
 
+    def sales_custom_fields(self) -> dict[str, str]:
+        """DefinitionId -> name of the sales-form custom fields switched on."""
+        names: dict[str, str] = {}
+        on: set[str] = set()
+        for group in self.prefs["SalesFormsPrefs"].get("CustomField") or []:
+            for pair in group.get("CustomField") or []:
+                label = str(pair.get("Name") or "")
+                number = label[len(label.rstrip("0123456789")) :]
+                if label.startswith("SalesFormsPrefs.SalesCustomName"):
+                    names[number] = str(pair.get("StringValue") or "")
+                elif label.startswith("SalesFormsPrefs.UseSalesCustom") and pair.get(
+                    "BooleanValue"
+                ):
+                    on.add(number)
+        return {number: name for number, name in names.items() if number in on and name}
+
     @property
     def custom_txn_numbers(self) -> bool:
         return bool(self.prefs["SalesFormsPrefs"].get("CustomTxnNumbers", True))
