@@ -34,6 +34,14 @@ class Paid:
 
 
 @dataclass(frozen=True)
+class Purchases:
+    """What the bills bench names in a package that takes supplier invoices."""
+
+    bills_account: str  # an expense account of the seeded chart
+    tax_code: str  # the host's code on every bill line, as the package takes it
+
+
+@dataclass(frozen=True)
 class Package:
     name: str
     display_name: str
@@ -50,6 +58,7 @@ class Package:
     new_organisation: Callable[[Sandbox, str], None] | None = None
     throttled_stat: str = "throttled"  # the stats field counting 429s
     batch_route: str | None = None  # the route its batch limit counts (QuickBooks' /batch)
+    purchases: Purchases | None = None  # None: it takes no supplier invoices yet
 
     @property
     def limits(self) -> RateLimits:
@@ -97,7 +106,14 @@ def _xero_duplicates(sandbox: Sandbox) -> int:
     extra = 0
     for organisation in sandbox.xero.store.organisations.values():
         numbers = Counter(
-            str(document.get("InvoiceNumber"))
+            (
+                document.get("Type"),
+                # A bill's number is its supplier's: two suppliers may use the same one.
+                (document.get("Contact") or {}).get("ContactID")
+                if document.get("Type") == "ACCPAY"
+                else None,
+                str(document.get("InvoiceNumber")),
+            )
             for document in organisation.documents.invoices.values()
             if document.get("Status") != "DELETED"
         )
@@ -128,6 +144,7 @@ XERO = Package(
     pay=_xero_pay,
     duplicates=_xero_duplicates,
     new_organisation=_xero_organisation,
+    purchases=Purchases(bills_account="310", tax_code="INPUT2"),  # Cost of Goods Sold
 )
 
 

@@ -20,7 +20,12 @@ tenants' together (each with `--invoices-per-tenant` invoices), each call taking
 emulated seconds, the waits of all connections overlapping on a virtual clock. Prints both
 emulated times and their ratio (goal: within 2x), 429s, and duplicates in the sandbox.
 
+With `--kind bills`, the purchase side instead: N supplier invoices for M suppliers (each
+supplier a contact, each supplier invoice a bill), with the same figures per bill and the
+duplicates the sandbox holds after.
+
     python bench/push.py [--provider quickbooks] [--invoices 10000] [--customers 2000]
+    python bench/push.py --kind bills [--provider xero] [--invoices 10000] [--customers 2000]
     python bench/push.py --tenants 50 --invoices-per-tenant 200 [--latency 0.3]
 """
 
@@ -85,6 +90,7 @@ class Phase:
     emulated_minutes: float
     engine_cpu: float
     wall: float
+    unit: str = "invoice"
 
     def bounds(self) -> list[tuple[int, str]]:
         """Minutes each limit holds these calls to, with the arithmetic."""
@@ -135,7 +141,7 @@ class Phase:
         bound, binding = max(bounds) if bounds else (0, "no limit")
         lines = [
             f"## {self.name}",
-            f"invoices, customers      {self.invoices:,}, {self.customers:,}",
+            f"{'invoices, customers':<25}{self.invoices:,}, {self.customers:,}",
             f"provider calls           {self.calls} ({self.calls / self.invoices:.4f} per invoice)",
         ]
         if self.batch_calls is not None:
@@ -164,7 +170,11 @@ class Phase:
             f"{self.invoices / self.engine_cpu:,.0f} invoices per CPU second)",
             f"wall time                {self.wall:.1f} s",
         ]
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        if self.unit == "bill":
+            text = text.replace("invoices, customers", "bills, suppliers".ljust(19))
+            text = text.replace("invoice", "bill")
+        return text
 
 
 def invoice(n: int, prefix: str, customers: int, package: Package) -> dict[str, Any]:
@@ -221,6 +231,51 @@ async def ingest(
     await b.send(headers, operations)
 
 
+def bill(n: int, prefix: str, suppliers: int, tax_code: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "number": f"{prefix}-B{n}",
+        "supplier_id": f"{prefix}-sup-{n % suppliers}",
+        "issue_date": "2026-11-18",
+        "due_date": "2026-12-20",
+        "job_id": f"job-{n}",
+        "lines": [
+            {"description": "Pipe", "quantity": "10", "unit_price": "12.40", "tax_code": tax_code},
+            {"description": "Hire", "unit_price": "35.00", "tax_code": tax_code},
+        ],
+    }
+
+
+async def ingest_bills(
+    b: Bench, headers: dict[str, str], prefix: str, bills: int, suppliers: int
+) -> None:
+    purchases = b.package.purchases
+    assert purchases is not None, "checked before the run"
+    settings = (await b.service.get("/v1/settings", headers=headers)).json()
+    settings["supplier_invoice_account"] = purchases.bills_account
+    (await b.service.put("/v1/settings", json=settings, headers=headers)).raise_for_status()
+    operations = [
+        {
+            "kind": "supplier",
+            "id": f"{prefix}-sup-{s}",
+            "data": {
+                "version": 1,
+                "name": f"{prefix} Supplier {s}",
+                "supplier_number": f"{prefix}-S{s}",
+            },
+        }
+        for s in range(suppliers)
+    ] + [
+        {
+            "kind": "supplier_invoice",
+            "id": f"{prefix}-bill-{n}",
+            "data": bill(n, prefix, suppliers, purchases.tax_code),
+        }
+        for n in range(bills)
+    ]
+    await b.send(headers, operations)
+
+
 async def push_phase(
     name: str, b: Bench, sandbox_app: TimedApp, invoices: int, customers: int
 ) -> Phase:
@@ -256,20 +311,26 @@ async def push_phase(
     )
 
 
-async def main(invoices: int, customers: int, database_url: str | None, package: Package) -> None:
+async def main(
+    invoices: int, customers: int, database_url: str | None, package: Package, bills: bool
+) -> None:
     async with bench(database_url, wrap_sandbox=TimedApp, package=package) as b:
         kind = b.database_url.split(":")[0]
+        what = ("supplier invoices", "suppliers") if bills else ("invoices", "customers")
         print(
-            f"# push to {package.display_name}: {invoices:,} invoices for "
-            f"{customers:,} customers, {kind}"
+            f"# push to {package.display_name}: {invoices:,} {what[0]} for "
+            f"{customers:,} {what[1]}, {kind}"
         )
         for name, prefix, limits in (("limits on", "A", True), ("limits off", "B", False)):
             await b.control("PUT", "limits", json={"enabled": limits})
             headers = await b.connect(f"Bench {prefix}")
             started = time.perf_counter()
-            await ingest(b, headers, prefix, invoices, customers)
+            load = ingest_bills if bills else ingest
+            await load(b, headers, prefix, invoices, customers)
             print(f"ingest ({name}): {time.perf_counter() - started:.1f} s")
             phase = await push_phase(f"push, sandbox {name}", b, b.sandbox_app, invoices, customers)
+            if bills:
+                phase.unit = "bill"
             print(phase.report())
             status = (await b.service.get("/v1/sync/status", headers=headers)).json()
             print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
@@ -333,10 +394,15 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     add_package_argument(parser)
+    parser.add_argument(
+        "--kind", choices=("invoices", "bills"), default="invoices", help="what is pushed"
+    )
     arguments = parser.parse_args()
     package = PACKAGES[arguments.provider]
     if arguments.tenants and package.new_organisation is None:
         parser.error(f"--tenants: the {package.display_name} sandbox bench has one company")
+    if arguments.kind == "bills" and package.purchases is None:
+        parser.error(f"--kind bills: the {package.display_name} sandbox takes no bills yet")
     if arguments.tenants:
         asyncio.run(
             many_tenants(
@@ -349,4 +415,12 @@ if __name__ == "__main__":
             )
         )
     else:
-        asyncio.run(main(arguments.invoices, arguments.customers, arguments.database_url, package))
+        asyncio.run(
+            main(
+                arguments.invoices,
+                arguments.customers,
+                arguments.database_url,
+                package,
+                arguments.kind == "bills",
+            )
+        )

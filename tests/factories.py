@@ -73,3 +73,53 @@ def credit_note(version: Any = 1, **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+def supplier(version: Any = 1, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "version": version,
+        "name": "Plumbing Supplies Ltd",
+        "email": "accounts@plumbingsupplies.example",
+        "supplier_number": "S-2001",
+    }
+    body.update(changes)
+    return body
+
+
+def supplier_invoice(version: Any = 1, **changes: Any) -> dict[str, Any]:
+    """10 x 12.40 and 35.00 of hire, 15% on top: 182.85."""
+    body: dict[str, Any] = {
+        "version": version,
+        "number": "PS-88123",
+        "supplier_id": "sup-1",
+        "issue_date": "2026-11-18",
+        "due_date": "2026-12-20",
+        "job_id": "job-77",
+        "lines": [
+            {
+                "description": "Copper pipe",
+                "quantity": "10",
+                "unit_price": "12.40",
+                "tax_code": "INPUT2",
+            },
+            {"description": "Pipe bender hire", "unit_price": "35.00", "tax_code": "INPUT2"},
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+def expense(version: Any = 1, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "version": version,
+        "date": "2026-11-19",
+        "description": "Fuel for the van",
+        "amount": "86.25",
+        "tax_code": "INPUT2",
+        "payee": "Harbour Fuel",
+        "paid_from_account": "090",
+        "reference": "EXP-7",
+        "job_id": "job-77",
+    }
+    body.update(changes)
+    return body

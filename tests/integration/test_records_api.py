@@ -8,13 +8,24 @@ from sqlalchemy import update
 
 from syncsvc.models import SyncRecord
 from tests.conftest import TenantHandle, create_tenant
-from tests.factories import credit_note, customer, invoice, payment
+from tests.factories import (
+    credit_note,
+    customer,
+    expense,
+    invoice,
+    payment,
+    supplier,
+    supplier_invoice,
+)
 
 KINDS = [
     ("customers", "customer", customer),
     ("invoices", "invoice", invoice),
     ("payments", "payment", payment),
     ("credit-notes", "credit_note", credit_note),
+    ("suppliers", "supplier", supplier),
+    ("supplier-invoices", "supplier_invoice", supplier_invoice),
+    ("expenses", "expense", expense),
 ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from syncsvc.providers.documents import Contact, Receipt, Remote
+from syncsvc.providers.documents import Contact, PurchaseDocument, Receipt, Remote
 
 CENT = Decimal("0.01")
 
@@ -91,4 +91,28 @@ def customer_updated(customer_id: str, remote: Remote[Contact]) -> dict[str, Any
         "customer_id": customer_id,
         **contact_fields(remote.document),
         "provider": {"contact_id": remote.link.id},
+    }
+
+
+def supplier_payment(
+    host: dict[str, Any], bill: Remote[PurchaseDocument], paid: Remote[Receipt]
+) -> dict[str, Any]:
+    """`supplier_payment.received`: a payment made in the package on one of the host's bills
+    (`host`: the supplier invoice's or the owed expense's id)."""
+    return {
+        **host,
+        "amount": str(paid.document.amount.quantize(CENT)),
+        "date": paid.document.date.isoformat(),
+        "reference": paid.document.reference,
+        "provider": {"payment_id": paid.link.id, "bill_id": bill.link.id},
+    }
+
+
+def bill_paid(host: dict[str, Any], bill: Remote[PurchaseDocument]) -> dict[str, Any]:
+    """`bill.paid`: one of the host's bills is paid in full in the package."""
+    return {
+        **host,
+        "amount_paid": str(bill.amount_paid.quantize(CENT)),
+        "fully_paid_on": bill.paid_on.isoformat() if bill.paid_on else None,
+        "provider": {"bill_id": bill.link.id},
     }

@@ -14,6 +14,8 @@ class EventType(StrEnum):
     INVOICE_VOIDED = "invoice.voided"
     CUSTOMER_UPDATED = "customer.updated"
     CUSTOMER_IMPORTED = "customer.imported"
+    BILL_PAID = "bill.paid"
+    SUPPLIER_PAYMENT_RECEIVED = "supplier_payment.received"
     SYNC_FAILED = "sync.failed"
     CONNECTION_NEEDS_REAUTH = "connection.needs_reauth"
 

@@ -8,6 +8,9 @@ class RecordKind(StrEnum):
     INVOICE = "invoice"
     PAYMENT = "payment"
     CREDIT_NOTE = "credit_note"
+    SUPPLIER = "supplier"
+    SUPPLIER_INVOICE = "supplier_invoice"  # a bill
+    EXPENSE = "expense"
 
 
 class SyncState(StrEnum):

@@ -72,6 +72,12 @@ class RateLimits:
     day_remaining_header: str | None = None
 
 
+# What every package takes: the sales side.
+SALES_KINDS = frozenset(
+    {RecordKind.CUSTOMER, RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PAYMENT}
+)
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """The only provider differences an engine may act on; read as data, never by name."""
@@ -82,6 +88,8 @@ class Capabilities:
     sees_deletions: bool  # a changes read reports deletions; False: sweep by ids
     webhooks: bool  # the package notifies changes; False: the schedule is the only trigger
     income_account_on: Literal["line", "item"]  # item: an Item per income account
+    # The kinds of record the package writes; the rest wait, blocked, with why.
+    writes: frozenset[RecordKind] = SALES_KINDS
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,31 @@ class Receipt:
     card: bool = False  # paid by card, as the host says
 
 
-Document = Contact | SalesDocument | Receipt
-D = TypeVar("D", Contact, SalesDocument, Receipt)
+PurchaseKind = Literal["bill", "expense"]
+
+
+@dataclass(frozen=True)
+class PurchaseDocument:
+    """What the business owes or paid a supplier: a supplier's invoice (a bill), or an
+    expense. Its supplier is a `Contact` like a customer. `paid_from` names the bank account
+    an expense was paid from; without it the amount is owed (the package's bill). An expense
+    paid to someone the host holds no supplier for names them in `payee` (contact: "")."""
+
+    kind: PurchaseKind
+    number: str  # a bill: the supplier's invoice number; an expense: the service's key
+    contact: str  # the package's contact id
+    issue_date: date
+    lines: tuple[Line, ...]
+    tax_mode: TaxMode
+    due_date: date | None = None
+    reference: str | None = None
+    currency: str | None = None
+    paid_from: str | None = None
+    payee: str | None = None
+
+
+Document = Contact | SalesDocument | Receipt | PurchaseDocument
+D = TypeVar("D", Contact, SalesDocument, Receipt, PurchaseDocument)
 
 
 @dataclass(frozen=True)

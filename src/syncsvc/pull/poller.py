@@ -8,17 +8,16 @@ already reported (`pulled_documents`) makes a repeated sighting say nothing. Onl
 the service created (and payments on them) are looked at; the rest of the organisation is
 left alone. Payments the service itself pushed are not news. Where the package never reports
 a deletion in its changes, the payments reported live are read again by id, and those gone
-are `payment.deleted`.
+are `payment.deleted`. Bills the service created come back with the payments made on them in
+the package: each payment `supplier_payment.received`, a bill paid in full `bill.paid`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import random
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,12 +38,14 @@ from syncsvc.providers.base import Books, ByIds, ChangedSince
 from syncsvc.providers.documents import Contact, Receipt, Remote, SalesDocument, State
 from syncsvc.providers.errors import NeedsReauth, RateLimited, Transient
 from syncsvc.providers.pacing import DailyLimitReached
+from syncsvc.pull.purchases import SUPPLIER_PAYMENT, bills
 from syncsvc.pull.repository import (
     PullRepository,
     connections_to_poll,
     release_poll_lease,
     take_poll_lease,
 )
+from syncsvc.pull.sighting import Sighting, fingerprint
 from syncsvc.push.repository import PushRepository
 from syncsvc.settings.service import SettingsService
 
@@ -53,16 +54,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=5)
-RESOURCES = (RecordKind.PAYMENT, RecordKind.INVOICE, RecordKind.CUSTOMER)
-
-
-@dataclass
-class Sighting:
-    """What one resource's read amounts to: events to send, documents to remember."""
-
-    events: list[tuple[EventType, dict[str, Any]]] = field(default_factory=list)
-    seen: dict[str, tuple[str, str]] = field(default_factory=dict)
-    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # kept beside `seen`
+RESOURCES = (
+    RecordKind.PAYMENT,
+    RecordKind.INVOICE,
+    RecordKind.CUSTOMER,
+    RecordKind.SUPPLIER_INVOICE,  # bills, with the payments made on them
+)
+# Resources read only once the service has put something there: kind -> the host records
+# whose copies it holds (an owed expense is a bill too).
+OPTIONAL = {RecordKind.SUPPLIER_INVOICE: (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE)}
 
 
 def poller_for(state: AppState) -> Poller:
@@ -146,9 +146,14 @@ class Poller:
             for kind in resources:
                 if kind is RecordKind.CUSTOMER and not settings.pull_customer_updates:
                     continue
+                if kind not in books.capabilities.writes:
+                    continue  # the package holds none of the service's
                 began = self.clock()
                 async with self.sessions() as session:
-                    cursor = await PullRepository(session, tenant_id, connection_id).cursor(kind)
+                    repository = PullRepository(session, tenant_id, connection_id)
+                    if kind in OPTIONAL and not await repository.holds_any(OPTIONAL[kind]):
+                        continue  # nothing of the service's there: no call spent
+                    cursor = await repository.cursor(kind)
                 since = (cursor or connected_at) - OVERLAP
                 remotes: list[Remote[Any]] = []
                 async for page in books.scan(kind, ChangedSince(since)):
@@ -206,12 +211,16 @@ class Poller:
                 sighting = await _payments(repository, remotes)
             elif kind is RecordKind.INVOICE:
                 sighting = await _invoices(repository, remotes)
+            elif kind is RecordKind.SUPPLIER_INVOICE:
+                sighting = await bills(repository, remotes)
             else:
                 sighting = await _contacts(repository, remotes)
             events = EventRepository(session, tenant_id)
             for event_type, data in sighting.events:
                 await events.append(event_type.value, data, now)
             await repository.remember(kind, sighting.seen, now, sighting.details)
+            if sighting.payments_seen:
+                await repository.remember(SUPPLIER_PAYMENT, sighting.payments_seen, now, {})
             if began is None:
                 return len(sighting.events)
             newest = max((r.updated_at for r in remotes if r.updated_at), default=None)
@@ -238,7 +247,7 @@ async def _payments(repository: PullRepository, remotes: list[Remote[Receipt]]) 
         if invoice is None:
             continue  # not on a document this service created
         gone = remote.state is State.GONE
-        sighting.seen[payment_id] = (remote.state.value, _fingerprint(_receipt_fields(remote)))
+        sighting.seen[payment_id] = (remote.state.value, fingerprint(_receipt_fields(remote)))
         sighting.details[payment_id] = _receipt_fields(remote)
         was_gone = previous is not None and previous.status == State.GONE.value
         host_payment = pushed.get(payment_id)
@@ -300,7 +309,7 @@ async def _invoices(repository: PullRepository, remotes: list[Remote[SalesDocume
         status = remote.state.value
         sighting.seen[invoice_id] = (
             status,
-            _fingerprint({"state": status, "total": str(remote.total)}),
+            fingerprint({"state": status, "total": str(remote.total)}),
         )
         previous: PulledDocument | None = reported.get(invoice_id)
         if previous is not None and previous.status == status:
@@ -348,19 +357,14 @@ async def _contacts(repository: PullRepository, remotes: list[Remote[Contact]]) 
         customer = customers.get(contact_id)
         if customer is None:
             continue
-        fingerprint = _fingerprint(payloads.contact_fields(remote.document))
-        sighting.seen[contact_id] = (remote.state.value, fingerprint)
+        print_ = fingerprint(payloads.contact_fields(remote.document))
+        sighting.seen[contact_id] = (remote.state.value, print_)
         if remote.link.version and remote.link.version == customer.provider_version:
             continue  # as the service's own write left it: not news to the host
         previous = reported.get(contact_id)
-        if previous is not None and previous.fingerprint == fingerprint:
+        if previous is not None and previous.fingerprint == print_:
             continue
         sighting.events.append(
             (EventType.CUSTOMER_UPDATED, payloads.customer_updated(customer.host_id, remote))
         )
     return sighting
-
-
-def _fingerprint(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()

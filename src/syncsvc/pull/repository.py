@@ -146,6 +146,19 @@ class PullRepository:
         )
         return {str(row.provider_id): row for row in rows}
 
+    async def holds_any(self, kinds: Iterable[RecordKind]) -> bool:
+        """Whether any host record of these kinds is in the package (so worth reading)."""
+        found = await self.session.scalar(
+            select(SyncRecord.id)
+            .where(
+                SyncRecord.tenant_id == self.tenant_id,
+                SyncRecord.kind.in_([kind.value for kind in kinds]),
+                SyncRecord.provider_id.is_not(None),
+            )
+            .limit(1)
+        )
+        return found is not None
+
     async def payments_on(self, invoice_host_ids: Iterable[str]) -> list[SyncRecord]:
         """The host's own payments on these invoices (to tell an echo from news)."""
         wanted = list(set(invoice_host_ids))

@@ -15,15 +15,51 @@ from typing import Any
 from syncsvc.models import SyncRecord
 from syncsvc.models.enums import RecordKind, SyncState
 from syncsvc.providers.base import Books, PushItem
-from syncsvc.providers.documents import Credit, Link, Receipt, SalesDocument, State
+from syncsvc.providers.documents import (
+    Credit,
+    Link,
+    PurchaseDocument,
+    Receipt,
+    SalesDocument,
+    State,
+)
 from syncsvc.providers.pacing import RateBudget
 from syncsvc.push import prepare
 from syncsvc.push.prepare import Policy
-from syncsvc.records.canonical import CreditNote, Customer, Invoice, Payment
+from syncsvc.records.canonical import (
+    CreditNote,
+    Customer,
+    Expense,
+    Invoice,
+    Payment,
+    Supplier,
+    SupplierInvoice,
+)
 
 # What goes first: a customer before the invoices that name it, invoices before the credit
-# notes applied to them and the payments made on them.
-ORDER = (RecordKind.CUSTOMER, RecordKind.INVOICE, RecordKind.CREDIT_NOTE, RecordKind.PAYMENT)
+# notes applied to them and the payments made on them; a supplier before its invoices and
+# the expenses owed or paid to it.
+ORDER = (
+    RecordKind.CUSTOMER,
+    RecordKind.INVOICE,
+    RecordKind.CREDIT_NOTE,
+    RecordKind.PAYMENT,
+    RecordKind.SUPPLIER,
+    RecordKind.SUPPLIER_INVOICE,
+    RecordKind.EXPENSE,
+)
+# How often records of a kind the package does not take yet are looked at again.
+UNSUPPORTED_RECHECK = timedelta(hours=6)
+# How each kind is named in what the tenant reads.
+LABELS = {
+    RecordKind.CUSTOMER: "customers",
+    RecordKind.INVOICE: "invoices",
+    RecordKind.CREDIT_NOTE: "credit notes",
+    RecordKind.PAYMENT: "payments",
+    RecordKind.SUPPLIER: "suppliers",
+    RecordKind.SUPPLIER_INVOICE: "supplier invoices",
+    RecordKind.EXPENSE: "expenses",
+}
 # How often a payment on an invoice the tenant pushes as a draft looks whether someone has
 # approved it in the package (one read for a batch of them).
 DRAFT_RECHECK = timedelta(minutes=15)
@@ -134,7 +170,18 @@ def dependencies_of(kind: RecordKind, batch: list[Due]) -> dict[RecordKind, set[
                 wanted.setdefault(RecordKind.INVOICE, set()).add(allocation["invoice_id"])
         if kind is RecordKind.PAYMENT:
             wanted.setdefault(RecordKind.INVOICE, set()).add(due.payload["invoice_id"])
+        if kind in (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE) and due.payload.get(
+            "supplier_id"
+        ):
+            wanted.setdefault(RecordKind.SUPPLIER, set()).add(due.payload["supplier_id"])
     return wanted
+
+
+def unsupported(ctx: Context, kind: RecordKind) -> str | None:
+    """Why the package cannot take records of this kind, or None when it can."""
+    if kind in ctx.books.capabilities.writes:
+        return None
+    return f"{ctx.display_name} does not take {LABELS[kind]} yet"
 
 
 def _item(ctx: Context, kind: RecordKind, due: Due, document: Any, **changes: Any) -> PushItem:
@@ -155,10 +202,20 @@ def plan_customer(ctx: Context, due: Due) -> Planned:
     customer = Customer.model_validate({"version": 0, **due.payload})
     if due.provider_id and not due.deleted and not ctx.policy.settings.push_customer_updates:
         return Planned(due, None)
+    return _plan_contact(ctx, RecordKind.CUSTOMER, due, customer)
+
+
+def plan_supplier(ctx: Context, due: Due) -> Planned:
+    """Suppliers are the host's to keep: every change is sent."""
+    supplier = Supplier.model_validate({"version": 0, **due.payload})
+    return _plan_contact(ctx, RecordKind.SUPPLIER, due, supplier)
+
+
+def _plan_contact(ctx: Context, kind: RecordKind, due: Due, record: Customer | Supplier) -> Planned:
     if due.deleted and due.provider_id is None:
         return Planned(due, None)
-    document = prepare.contact(customer)
-    return Planned(due, _item(ctx, RecordKind.CUSTOMER, due, document, remove=due.deleted))
+    document = prepare.contact(record)
+    return Planned(due, _item(ctx, kind, due, document, remove=due.deleted))
 
 
 def _removal(kind: str, number: str, issue_date: date) -> SalesDocument:
@@ -282,3 +339,47 @@ def plan_payment(
         replaces, link = link, Link(key=key)
     item = _item(ctx, RecordKind.PAYMENT, due, receipt, link=link)
     return Planned(due, item, surcharge=surcharge, replaces=replaces)
+
+
+def _supplier_id(dependencies: Dependencies, host_id: str | None) -> str:
+    """The supplier's contact in the books, as far as it is known ("": none)."""
+    record = dependencies.get(RecordKind.SUPPLIER, {}).get(host_id or "")
+    return str(record.provider_id) if record is not None and record.provider_id else ""
+
+
+def plan_supplier_invoice(ctx: Context, due: Due, dependencies: Dependencies) -> Planned:
+    bill = SupplierInvoice.model_validate({"version": 0, **due.payload})
+    if due.deleted or bill.status == "void":
+        if due.provider_id is None and not due.write_uncertain:
+            return Planned(due, None)
+        contact = _supplier_id(dependencies, bill.supplier_id)
+        document = PurchaseDocument("bill", bill.number, contact, bill.issue_date, (), "exclusive")
+        return Planned(due, _item(ctx, RecordKind.SUPPLIER_INVOICE, due, document, remove=True))
+    supplier = ready(dependencies.get(RecordKind.SUPPLIER, {}), bill.supplier_id, "supplier")
+    document = prepare.bill(bill, due.host_id, str(supplier.provider_id), ctx.policy)
+    return Planned(due, _item(ctx, RecordKind.SUPPLIER_INVOICE, due, document))
+
+
+def plan_expense(ctx: Context, due: Due, dependencies: Dependencies) -> Planned:
+    expense = Expense.model_validate({"version": 0, **due.payload})
+    if due.deleted:
+        if due.provider_id is None and not due.write_uncertain:
+            return Planned(due, None)
+        document = PurchaseDocument(
+            "expense",
+            expense.reference or due.host_id,
+            _supplier_id(dependencies, expense.supplier_id),
+            expense.date,
+            (),
+            expense.tax_mode,
+            reference=expense.reference,
+            paid_from=expense.paid_from_account,
+            payee=expense.payee,
+        )
+        return Planned(due, _item(ctx, RecordKind.EXPENSE, due, document, remove=True))
+    contact = ""
+    if expense.supplier_id is not None:
+        suppliers = dependencies.get(RecordKind.SUPPLIER, {})
+        contact = str(ready(suppliers, expense.supplier_id, "supplier").provider_id)
+    document = prepare.expense(expense, due.host_id, contact, ctx.policy)
+    return Planned(due, _item(ctx, RecordKind.EXPENSE, due, document))

@@ -10,6 +10,10 @@ Surcharges are a separate small invoice for the same customer, to the payment me
 surcharge account, paid by a second receipt on the same day and account. So the customer's
 invoice stays as it was sent, is fully paid by the payment's amount, and the bank sees
 amount + surcharge: no approved invoice is ever edited to add a fee.
+
+Costs (supplier invoices and expenses) land in: the line's own account > the job type's
+`expenses_account` > `supplier_invoice_account` (bills) or `expenses_account` (expenses);
+their tax codes go through the same tax mapping as sales.
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from syncsvc.providers.documents import (
     Contact,
     Credit,
     Line,
+    PurchaseDocument,
     Receipt,
     SalesDocument,
 )
 from syncsvc.providers.errors import Misconfigured
 from syncsvc.records import canonical
-from syncsvc.settings.resolution import income_account, surcharge_account
+from syncsvc.settings.resolution import income_account, purchase_account, surcharge_account
 from syncsvc.settings.schemas import AccountSettings, Overrides
 
 HUNDRED = Decimal(100)
@@ -95,11 +100,17 @@ def line_tax_code(host_code: str | None, policy: Policy) -> str | None:
     return policy.tax_codes.get(host_code) or policy.taxed_code or host_code
 
 
-def contact(customer: canonical.Customer) -> Contact:
+def contact(customer: canonical.Customer | canonical.Supplier) -> Contact:
+    """A customer's or a supplier's contact in the books."""
     person = customer.contact_person
+    number = (
+        customer.customer_number
+        if isinstance(customer, canonical.Customer)
+        else customer.supplier_number
+    )
     return Contact(
         name=customer.name,
-        number=customer.customer_number,
+        number=number,
         email=customer.email,
         phone=customer.phone,
         tax_number=customer.tax_number,
@@ -144,7 +155,6 @@ def _lines(
                 f"{label}, line {position} ({line.kind}): no income account; set "
                 f"{KIND_SETTINGS[line.kind]}default_income_account in the settings"
             )
-        options = line.tracking or settings.default_tracking
         built.append(
             Line(
                 description=line.description,
@@ -153,10 +163,17 @@ def _lines(
                 account=account,
                 tax_code=line_tax_code(line.tax_code, policy),
                 discount_rate=line.discount_rate or None,
-                tracking=tuple((o.category, o.option) for o in options[:2]),
+                tracking=_tracking(line.tracking, policy),
             )
         )
     return built
+
+
+def _purchase_tax_code(host_code: str | None, policy: Policy) -> str | None:
+    """The package's tax code for a cost line: the host's, mapped (a code the mapping lacks
+    goes as it is); none: the account's default. The sales defaults (`taxed_code`,
+    `tax_free_code`) are sales codes, so they are not used for costs."""
+    return policy.tax_codes.get(host_code, host_code) if host_code else None
 
 
 def _summarised(lines: list[Line], job_number: str | None) -> list[Line]:
@@ -310,4 +327,92 @@ def surcharge_receipt(payment: canonical.Payment, policy: Policy) -> Receipt:
         method=payment.payment_method_id,
         default_method=policy.settings.default_payment_method,
         card=payment.is_card,
+    )
+
+
+# --- costs: supplier invoices and expenses -------------------------------------------------
+
+
+def _cost_account(
+    line_account: str | None, job_type_id: str | None, setting: str, policy: Policy, label: str
+) -> str:
+    default = getattr(policy.settings, setting)
+    account = purchase_account(line_account, job_type_id, default, policy.overrides)
+    if account is None:
+        for_job_type = f" or an expenses_account for job type {job_type_id}" if job_type_id else ""
+        raise Misconfigured(
+            f"{label}: no expense account; set {setting}{for_job_type} in the settings"
+        )
+    return account
+
+
+def _tracking(
+    options: list[canonical.TrackingOption], policy: Policy
+) -> tuple[tuple[str, str], ...]:
+    chosen = options or policy.settings.default_tracking
+    return tuple((o.category, o.option) for o in chosen[:2])
+
+
+def bill(
+    record: canonical.SupplierInvoice, host_id: str, contact_id: str, policy: Policy
+) -> PurchaseDocument:
+    """A supplier's invoice, owed to the supplier, under the supplier's own number."""
+    label = f"supplier invoice {record.number} ({host_id})"
+    lines = tuple(
+        Line(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            account=_cost_account(
+                line.account_code,
+                line.job_type_id or record.job_type_id,
+                "supplier_invoice_account",
+                policy,
+                f"{label}, line {position}",
+            ),
+            tax_code=_purchase_tax_code(line.tax_code, policy),
+            tracking=_tracking(line.tracking, policy),
+        )
+        for position, line in enumerate(record.lines, start=1)
+    )
+    return PurchaseDocument(
+        kind="bill",
+        number=record.number,
+        contact=contact_id,
+        issue_date=record.issue_date,
+        lines=lines,
+        tax_mode=record.tax_mode,
+        due_date=record.due_date,
+        currency=record.currency,
+    )
+
+
+def expense(
+    record: canonical.Expense, host_id: str, contact_id: str, policy: Policy
+) -> PurchaseDocument:
+    """An expense as one line; paid from a bank account, or owed to its supplier.
+    `contact_id`: the supplier's contact ("" when the host names only a payee)."""
+    label = f"expense {host_id}"
+    line = Line(
+        description=record.description,
+        quantity=Decimal(1),
+        unit_price=record.amount,
+        account=_cost_account(
+            record.account_code, record.job_type_id, "expenses_account", policy, label
+        ),
+        tax_code=_purchase_tax_code(record.tax_code, policy),
+        tracking=_tracking(record.tracking, policy),
+    )
+    return PurchaseDocument(
+        kind="expense",
+        number=record.reference or host_id,
+        contact=contact_id,
+        issue_date=record.date,
+        lines=(line,),
+        tax_mode=record.tax_mode,
+        due_date=record.due_date or (None if record.paid_from_account else record.date),
+        reference=record.reference,
+        currency=record.currency,
+        paid_from=record.paid_from_account,
+        payee=record.payee,
     )

@@ -1,5 +1,6 @@
 """The push worker: for each connection with due records (held under a lease), customers,
-then invoices, credit notes and payments, in batches of the package's size, each record once.
+then invoices, credit notes and payments, then suppliers, their invoices and expenses (the
+kinds the package takes), in batches of the package's size, each record once.
 Connections are pushed side by side, at most `concurrency` at a time, each within its own
 call budget, so one tenant's long push never holds the others back.
 
@@ -37,6 +38,7 @@ from syncsvc.push.leases import connections_with_due_work, release_lease, renew_
 from syncsvc.push.outcomes import Result
 from syncsvc.push.planning import (
     ORDER,
+    UNSUPPORTED_RECHECK,
     Blocked,
     Context,
     Dependencies,
@@ -47,8 +49,12 @@ from syncsvc.push.planning import (
     drafts_to_check,
     plan_credit_note,
     plan_customer,
+    plan_expense,
     plan_invoice,
     plan_payment,
+    plan_supplier,
+    plan_supplier_invoice,
+    unsupported,
 )
 from syncsvc.push.policy import Action, decide
 from syncsvc.push.prepare import package_settings, policy_for
@@ -199,6 +205,11 @@ class PushWorker:
         dependencies: Dependencies,
         results: list[Result],
     ) -> None:
+        if refusal := unsupported(ctx, kind):
+            # Nothing is sent; looked at again now and then (and at once on a retry).
+            again = self.clock() + UNSUPPORTED_RECHECK
+            results.extend(outcomes.blocked(due, refusal, again) for due in batch)
+            return
         states: dict[str, State] = {}
         if to_read := drafts_to_check(ctx, kind, batch, dependencies):
             found = await ctx.books.find(RecordKind.INVOICE, to_read)
@@ -247,6 +258,12 @@ class PushWorker:
             return plan_invoice(ctx, due, dependencies)
         if kind is RecordKind.CREDIT_NOTE:
             return plan_credit_note(ctx, due, dependencies)
+        if kind is RecordKind.SUPPLIER:
+            return plan_supplier(ctx, due)
+        if kind is RecordKind.SUPPLIER_INVOICE:
+            return plan_supplier_invoice(ctx, due, dependencies)
+        if kind is RecordKind.EXPENSE:
+            return plan_expense(ctx, due, dependencies)
         return plan_payment(ctx, due, dependencies, states)
 
     async def _guarded(

@@ -30,11 +30,12 @@ MAX_DAYS = 400
 class ReconciliationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    kind: Literal["invoices", "payments"] = Field(
+    kind: Literal["invoices", "payments", "bills"] = Field(
         default="invoices",
         description="`invoices`: each host invoice issued in the range against the accounting "
         "package's copy. `payments`: each payment dated in the range, on either side, matched "
-        "or not.",
+        "or not. `bills`: each host supplier invoice issued in the range against the "
+        "package's bill.",
     )
     date_from: date = Field(alias="from", description="First date in the range.")
     date_to: date = Field(alias="to", description="Last date in the range.")
@@ -72,7 +73,9 @@ class ReconciliationOut(BaseModel):
     rows: list[dict[str, Any]] | None = Field(
         description="One per host invoice in the range: `ok`, `missing`, `different` (total, "
         "status, contact or lines, each with both values), `payments_differ`; with `fix`, "
-        "what the fix did or why not. For `payments`: one per payment on either side."
+        "what the fix did or why not. For `payments`: one per payment on either side. For "
+        "`bills`: one per host supplier invoice, `ok`, `missing` or `different` (status, "
+        "supplier or lines)."
     )
 
 

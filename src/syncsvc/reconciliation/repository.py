@@ -66,6 +66,19 @@ class ReconciliationRepository:
                 found[record.host_id] = record
         return found
 
+    async def dated(
+        self, kind: RecordKind, field: str, first: date, last: date
+    ) -> list[SyncRecord]:
+        """The records of `kind` whose date `field` is in the range, by host id."""
+        when = SyncRecord.payload[field].as_string()
+        return list(
+            await self.session.scalars(
+                self._records(kind)
+                .where(when >= first.isoformat(), when <= last.isoformat())
+                .order_by(SyncRecord.host_id)
+            )
+        )
+
     async def payments(self) -> list[SyncRecord]:
         return list(await self.session.scalars(self._records(RecordKind.PAYMENT)))
 
@@ -85,14 +98,7 @@ class ReconciliationRepository:
     ) -> tuple[list[HostInvoice], dict[str, list[HostPayment]], set[str]]:
         """The host's invoices issued in the range, the payments on them, and the ids of
         every payment the service pushed."""
-        issue_date = SyncRecord.payload["issue_date"].as_string()
-        invoices = list(
-            await self.session.scalars(
-                self._records(RecordKind.INVOICE)
-                .where(issue_date >= first.isoformat(), issue_date <= last.isoformat())
-                .order_by(SyncRecord.host_id)
-            )
-        )
+        invoices = await self.dated(RecordKind.INVOICE, "issue_date", first, last)
         customers = await self.records(
             RecordKind.CUSTOMER, [r.payload["customer_id"] for r in invoices]
         )

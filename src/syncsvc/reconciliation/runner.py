@@ -28,6 +28,7 @@ from syncsvc.providers.documents import Remote, SalesDocument, State
 from syncsvc.providers.errors import NeedsReauth, ProviderError, Reason
 from syncsvc.pull.repository import PullRepository
 from syncsvc.push.worker import PushWorker
+from syncsvc.reconciliation.bills import reconcile_bills
 from syncsvc.reconciliation.compare import (
     Row,
     compare_invoice,
@@ -117,6 +118,9 @@ async def run_reconciliation(
         if kind == "payments":
             found, calls = await _payments(run)
             await _finish(run, rows=found, summary=payments_summary(found), calls=calls)
+        elif kind == "bills":
+            found, counts, calls = await reconcile_bills(run)
+            await _finish(run, rows=found, summary=counts, calls=calls)
         else:
             rows, calls = await _invoices(run)
             await _finish(

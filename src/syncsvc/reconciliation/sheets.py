@@ -34,6 +34,18 @@ def as_csv(job: Reconciliation, package: str) -> str:
                 + [fix.get("result", ""), fix.get("what_to_do") or fix.get("reason") or ""]
             )
         return out.getvalue()
+    if job.kind == "bills":
+        columns = ["supplier_invoice_id", "number", "supplier", "issue_date", "outcome"]
+        writer.writerow([*columns, "provider_id", "differences", "fix", "what_to_do"])
+        for row in job.rows or []:
+            fix = row.get("fix") or {}
+            fields = "; ".join(d["field"] for d in row.get("differences") or [])
+            writer.writerow(
+                [row[c] or "" for c in columns]
+                + [row.get("provider_id") or "", fields, fix.get("result", "")]
+                + [fix.get("what_to_do") or fix.get("reason") or ""]
+            )
+        return out.getvalue()
     writer.writerow(
         [
             "host_id",

@@ -83,6 +83,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def not_before_issue(due_date: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    issue_date = info.data.get("issue_date")
+    if due_date is not None and issue_date is not None and due_date < issue_date:
+        raise ValueError("must not be before issue_date")
+    return due_date
+
+
 class Address(Strict):
     type: Literal["postal", "street"] = "postal"
     line1: Text500 | None = None
@@ -94,6 +101,16 @@ class Address(Strict):
     postal_code: Text50 | None = None
     country: Text50 | None = None
     attention_to: Text255 | None = None
+
+
+def _one_address_per_type(addresses: list[Address]) -> list[Address]:
+    types = [address.type for address in addresses]
+    if len(types) != len(set(types)):
+        raise ValueError("at most one postal and one street address")
+    return addresses
+
+
+Addresses = Annotated[list[Address], AfterValidator(_one_address_per_type)]
 
 
 class ContactPerson(Strict):
@@ -108,25 +125,27 @@ class Customer(Strict):
     name: Name255
     email: Email | None = None
     phone: Text50 | None = None
-    addresses: list[Address] = Field(default_factory=list, max_length=2)
+    addresses: Addresses = Field(default_factory=list, max_length=2)
     contact_person: ContactPerson | None = None
     customer_number: Text50 | None = Field(
         default=None, description="The host's customer number; the provider's contact number."
     )
     tax_number: Text50 | None = None
 
-    @field_validator("addresses")
-    @classmethod
-    def _one_address_per_type(cls, addresses: list[Address]) -> list[Address]:
-        types = [address.type for address in addresses]
-        if len(types) != len(set(types)):
-            raise ValueError("at most one postal and one street address")
-        return addresses
-
 
 class TrackingOption(Strict):
     category: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     option: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+def _distinct_tracking_categories(tracking: list[TrackingOption]) -> list[TrackingOption]:
+    categories = [option.category for option in tracking]
+    if len(categories) != len(set(categories)):
+        raise ValueError("each tracking category at most once per line")
+    return tracking
+
+
+Tracking = Annotated[list[TrackingOption], AfterValidator(_distinct_tracking_categories)]
 
 
 class Line(Strict):
@@ -140,15 +159,7 @@ class Line(Strict):
     account_code: Code | None = Field(
         default=None, description="Income account for this line; wins over every setting."
     )
-    tracking: list[TrackingOption] = Field(default_factory=list, max_length=2)
-
-    @field_validator("tracking")
-    @classmethod
-    def _distinct_tracking_categories(cls, tracking: list[TrackingOption]) -> list[TrackingOption]:
-        categories = [option.category for option in tracking]
-        if len(categories) != len(set(categories)):
-            raise ValueError("each tracking category at most once per line")
-        return tracking
+    tracking: Tracking = Field(default_factory=list, max_length=2)
 
 
 class Invoice(Strict):
@@ -175,10 +186,7 @@ class Invoice(Strict):
     @field_validator("due_date")
     @classmethod
     def _due_after_issue(cls, due_date: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        issue_date = info.data.get("issue_date")
-        if due_date is not None and issue_date is not None and due_date < issue_date:
-            raise ValueError("must not be before issue_date")
-        return due_date
+        return not_before_issue(due_date, info)
 
 
 class Payment(Strict):
@@ -210,7 +218,102 @@ class CreditNote(Strict):
     allocations: list[Allocation] = Field(default_factory=list, max_length=100)
 
 
-CanonicalRecord = Customer | Invoice | Payment | CreditNote
+class Supplier(Strict):
+    version: Version
+    name: Name255
+    email: Email | None = None
+    phone: Text50 | None = None
+    addresses: Addresses = Field(default_factory=list, max_length=2)
+    contact_person: ContactPerson | None = None
+    supplier_number: Text50 | None = Field(
+        default=None, description="The host's supplier number; the provider's contact number."
+    )
+    tax_number: Text50 | None = None
+
+
+class PurchaseLine(Strict):
+    description: Description
+    quantity: Quantity = Decimal("1.0000")
+    unit_price: UnitPrice
+    tax_code: Code | None = None
+    account_code: Code | None = Field(
+        default=None, description="Expense account for this line; wins over every setting."
+    )
+    job_id: HostId | None = Field(default=None, description="The job this cost belongs to.")
+    job_type_id: HostId | None = Field(
+        default=None, description="Its job type (its expense override); default: the document's."
+    )
+    tracking: Tracking = Field(default_factory=list, max_length=2)
+
+
+class SupplierInvoice(Strict):
+    """A supplier's invoice to the business (a bill): owed until paid in the package."""
+
+    version: Version
+    number: Name255 = Field(description="The supplier's own invoice number.")
+    supplier_id: HostId
+    issue_date: dt.date
+    due_date: dt.date | None = None
+    job_id: HostId | None = None
+    job_type_id: HostId | None = None
+    currency: CurrencyCode | None = None
+    tax_mode: TaxMode = "exclusive"
+    lines: list[PurchaseLine] = Field(min_length=1, max_length=1000)
+    status: Literal["approved", "void"] = "approved"
+
+    @field_validator("due_date")
+    @classmethod
+    def _due_after_issue(cls, due_date: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return not_before_issue(due_date, info)
+
+
+class Expense(Strict):
+    """A cost the business paid (from `paid_from_account`) or owes the supplier (no account)."""
+
+    version: Version
+    date: dt.date
+    description: Description
+    amount: PositiveMoney = Field(description="As spent; `tax_mode` says whether tax is in it.")
+    tax_mode: TaxMode = "inclusive"
+    tax_code: Code | None = None
+    supplier_id: HostId | None = None
+    payee: Name255 | None = Field(
+        default=None,
+        validate_default=True,
+        description="Who was paid, when the host holds no supplier for them.",
+    )
+    paid_from_account: Code | None = Field(
+        default=None,
+        validate_default=True,
+        description="The package's bank account it was paid from; left out: owed to the "
+        "supplier (entered as a bill).",
+    )
+    due_date: dt.date | None = None
+    reference: Text255 | None = None
+    account_code: Code | None = Field(
+        default=None, description="Expense account; wins over every setting."
+    )
+    job_id: HostId | None = None
+    job_type_id: HostId | None = None
+    currency: CurrencyCode | None = None
+    tracking: Tracking = Field(default_factory=list, max_length=2)
+
+    @field_validator("payee")
+    @classmethod
+    def _supplier_or_payee(cls, payee: str | None, info: ValidationInfo) -> str | None:
+        if "supplier_id" in info.data and (info.data["supplier_id"] is None) == (payee is None):
+            raise ValueError("name exactly one of supplier_id and payee")
+        return payee
+
+    @field_validator("paid_from_account")
+    @classmethod
+    def _owed_to_a_supplier(cls, account: str | None, info: ValidationInfo) -> str | None:
+        if account is None and "supplier_id" in info.data and info.data["supplier_id"] is None:
+            raise ValueError("an expense owed (no paid_from_account) needs its supplier_id")
+        return account
+
+
+CanonicalRecord = Customer | Invoice | Payment | CreditNote | Supplier | SupplierInvoice | Expense
 
 # Fields added after records were first stored: left out of the stored copy while unset, so
 # a record stored before (and sent again unchanged) keeps its content hash.
@@ -228,6 +331,9 @@ MODEL_BY_KIND: dict[RecordKind, type[CanonicalRecord]] = {
     RecordKind.INVOICE: Invoice,
     RecordKind.PAYMENT: Payment,
     RecordKind.CREDIT_NOTE: CreditNote,
+    RecordKind.SUPPLIER: Supplier,
+    RecordKind.SUPPLIER_INVOICE: SupplierInvoice,
+    RecordKind.EXPENSE: Expense,
 }
 
 
@@ -240,4 +346,6 @@ def dependencies(kind: RecordKind, record: CanonicalRecord) -> list[tuple[Record
         return named
     if isinstance(record, Payment):
         return [(RecordKind.INVOICE, record.invoice_id)]
+    if isinstance(record, SupplierInvoice | Expense) and record.supplier_id is not None:
+        return [(RecordKind.SUPPLIER, record.supplier_id)]
     return []

@@ -22,8 +22,11 @@ from syncsvc.records.canonical import (
     CanonicalRecord,
     CreditNote,
     Customer,
+    Expense,
     Invoice,
     Payment,
+    Supplier,
+    SupplierInvoice,
 )
 from syncsvc.records.overview import sync_overview
 from syncsvc.records.repository import RecordState, state_of
@@ -51,6 +54,9 @@ ROUTES: list[tuple[RecordKind, str, type[Any]]] = [
     (RecordKind.INVOICE, "invoices", Invoice),
     (RecordKind.PAYMENT, "payments", Payment),
     (RecordKind.CREDIT_NOTE, "credit-notes", CreditNote),
+    (RecordKind.SUPPLIER, "suppliers", Supplier),
+    (RecordKind.SUPPLIER_INVOICE, "supplier-invoices", SupplierInvoice),
+    (RecordKind.EXPENSE, "expenses", Expense),
 ]
 
 # What each route can answer beyond what every route behind a key or with a body answers

@@ -71,6 +71,44 @@ RECORD_EXAMPLES: dict[RecordKind, dict[str, Any]] = {
         ],
         "allocations": [{"invoice_id": "inv-1", "amount": "20.00"}],
     },
+    RecordKind.SUPPLIER: {
+        "version": 1,
+        "name": "Plumbing Supplies Ltd",
+        "email": "accounts@plumbingsupplies.example",
+        "supplier_number": "S-2001",
+    },
+    RecordKind.SUPPLIER_INVOICE: {
+        "version": 1,
+        "number": "PS-88123",
+        "supplier_id": "sup-1",
+        "issue_date": "2026-11-18",
+        "due_date": "2026-12-20",
+        "job_id": "job-77",
+        "lines": [
+            {
+                "description": "Copper pipe 15mm x 10",
+                "quantity": "10",
+                "unit_price": "12.40",
+                "tax_code": "INPUT2",
+            },
+            {
+                "description": "Hire of pipe bender",
+                "unit_price": "35.00",
+                "tax_code": "INPUT2",
+                "account_code": "429",
+            },
+        ],
+    },
+    RecordKind.EXPENSE: {
+        "version": 1,
+        "date": "2026-11-19",
+        "description": "Fuel for the van",
+        "amount": "86.25",
+        "tax_code": "INPUT2",
+        "payee": "Harbour Fuel",
+        "paid_from_account": "090",
+        "job_id": "job-77",
+    },
 }
 
 BATCH_EXAMPLE: dict[str, Any] = {

@@ -1,4 +1,7 @@
-"""Which income account a host invoice line lands in: line > supply item > job type > default."""
+"""Which account a host line lands in. Income (invoice lines): line > supply item > job type >
+default. Costs (supplier invoice lines, expenses): line > job type's expenses account > the
+default for the document (`supplier_invoice_account` for bills, `expenses_account` for
+expenses)."""
 
 from __future__ import annotations
 
@@ -31,3 +34,13 @@ def surcharge_account(
     if method and method.surcharge_account:
         return method.surcharge_account
     return settings.default_income_account
+
+
+def purchase_account(
+    line_account: str | None, job_type_id: str | None, default: str | None, overrides: Overrides
+) -> str | None:
+    """The account for a cost: the line's own, its job type's expenses account, `default`."""
+    if line_account:
+        return line_account
+    job_type = overrides.job_types.get(job_type_id) if job_type_id else None
+    return (job_type.expenses_account if job_type else None) or default

@@ -122,6 +122,11 @@ class AccountSettings(Strict):
 class JobTypeOverride(Strict):
     labour_income_account: AccountCode | None = None
     materials_income_account: AccountCode | None = None
+    expenses_account: AccountCode | None = Field(
+        default=None,
+        description="Where costs of jobs of this type land (supplier invoice lines and "
+        "expenses), instead of supplier_invoice_account / expenses_account.",
+    )
 
 
 class SupplyOverride(Strict):

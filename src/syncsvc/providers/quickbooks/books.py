@@ -89,6 +89,7 @@ class QuickBooksBooks:
             return mapping.customer_key(host_id, document)
         if isinstance(document, SalesDocument):
             return mapping.doc_number(document.number)
+        assert isinstance(document, Receipt)  # the engine sends only the kinds it writes
         return mapping.payment_key(host_id, document)
 
     # --- writing ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Xero behind `Books`: its write choreography (batches, contact clashes, void or delete by
 status, credit-note allocations, payments deleted by status), finding by the service's keys,
-and reading changes, date ranges and lookups."""
+and reading changes, date ranges and lookups. Suppliers are contacts like customers (Xero
+marks them suppliers itself); bills and expenses are written in `purchases.py`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from syncsvc.providers.documents import (
     Contact,
     Document,
     Link,
+    PurchaseDocument,
     Receipt,
     Remote,
     SalesDocument,
@@ -37,6 +39,7 @@ from syncsvc.providers.errors import Misconfigured, Reason, RecordError, Rejecte
 from syncsvc.providers.xero import mapping
 from syncsvc.providers.xero.client import XeroClient
 from syncsvc.providers.xero.lookups import account_item, tax_rate_item, tracking_item
+from syncsvc.providers.xero.purchases import find_purchases, push_purchases
 from syncsvc.providers.xero.spec import XERO
 from syncsvc.providers.xero.writes import (
     RESOURCES,
@@ -53,14 +56,29 @@ RESOURCE = {
     RecordKind.INVOICE: "Invoices",
     RecordKind.CREDIT_NOTE: "CreditNotes",
     RecordKind.PAYMENT: "Payments",
+    RecordKind.SUPPLIER: "Contacts",
+    RecordKind.SUPPLIER_INVOICE: "Invoices",
+    RecordKind.EXPENSE: "BankTransactions",  # paid; one owed is a bill
 }
 EPOCH = date(1970, 1, 1)
-READ: dict[str, Callable[[dict[str, Any]], Remote[Any]]] = {
-    "Contacts": mapping.remote_contact,
-    "Invoices": mapping.remote_sales,
-    "CreditNotes": mapping.remote_sales,
-    "Payments": mapping.remote_receipt,
+READ: dict[RecordKind, Callable[[dict[str, Any]], Remote[Any]]] = {
+    RecordKind.CUSTOMER: mapping.remote_contact,
+    RecordKind.INVOICE: mapping.remote_sales,
+    RecordKind.CREDIT_NOTE: mapping.remote_sales,
+    RecordKind.PAYMENT: mapping.remote_receipt,
+    RecordKind.SUPPLIER: mapping.remote_contact,
+    RecordKind.SUPPLIER_INVOICE: mapping.remote_purchase,
+    RecordKind.EXPENSE: mapping.remote_purchase,
 }
+# Which documents of a shared resource are each kind's: Xero keeps sales invoices and bills
+# in one list, and payments received and made in another.
+OURS: dict[RecordKind, tuple[str, str]] = {
+    RecordKind.INVOICE: ("Type", "ACCREC"),
+    RecordKind.SUPPLIER_INVOICE: ("Type", "ACCPAY"),
+    RecordKind.PAYMENT: ("PaymentType", "ACCRECPAYMENT"),
+    RecordKind.EXPENSE: ("Type", "SPEND"),
+}
+TYPED = (RecordKind.INVOICE, RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE)  # `where` by Type
 
 
 class XeroBooks:
@@ -77,9 +95,13 @@ class XeroBooks:
 
     def key_for(self, kind: RecordKind, host_id: str, document: Document) -> str:
         if isinstance(document, Contact):
-            return (document.number or host_id)[:50]
+            # A supplier without a number of its own never takes a customer's host id.
+            fallback = f"SUP-{host_id}" if kind is RecordKind.SUPPLIER else host_id
+            return (document.number or fallback)[:50]
         if isinstance(document, SalesDocument):
             return document.number[:255]
+        if isinstance(document, PurchaseDocument) and document.kind == "bill":
+            return f"{document.contact}/{document.number}"[:255]
         # A payment's Reference carries the host's id, so that two payments with the same
         # reference (a cheque number used twice) are never taken for each other.
         if document.reference:
@@ -91,10 +113,12 @@ class XeroBooks:
     async def push(self, kind: RecordKind, items: Sequence[PushItem]) -> list[PushResult]:
         if not items:
             return []
-        if kind is RecordKind.CUSTOMER:
+        if kind in (RecordKind.CUSTOMER, RecordKind.SUPPLIER):
             return await self._push_contacts(items)
         if kind is RecordKind.PAYMENT:
             return await self._push_payments(items)
+        if kind in (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE):
+            return await push_purchases(self.client, items, await self._taxes_for(items))
         return await self._push_sales(kind, items)
 
     async def _push_contacts(self, items: Sequence[PushItem]) -> list[PushResult]:
@@ -150,7 +174,7 @@ class XeroBooks:
         if removing and kind is RecordKind.INVOICE:  # a draft is deleted, the rest voided
             held = await find(self.client, resource, [str(i.link.key) for i in removing])
             states = {key: mapping.remote_sales(body).state for key, body in held.items()}
-        taxes = await self._taxes() if any(not i.remove for i in items) else None
+        taxes = await self._taxes_for(items)
         writes: list[WriteItem] = []
         refused: dict[str, PushResult] = {}
         for item in items:
@@ -235,6 +259,10 @@ class XeroBooks:
             return exc
         return None
 
+    async def _taxes_for(self, items: Sequence[PushItem]) -> mapping.Taxes | None:
+        """The tax lookups, when any item is written (not only removed)."""
+        return await self._taxes() if any(not i.remove for i in items) else None
+
     async def _taxes(self) -> mapping.Taxes:
         rates = await self._lookups(LookupKind.TAX_RATES)
         accounts = await self._lookups(LookupKind.ACCOUNTS)
@@ -251,9 +279,11 @@ class XeroBooks:
     # --- reading -------------------------------------------------------------------------------
 
     async def find(self, kind: RecordKind, keys: Sequence[str]) -> dict[str, Remote[Any]]:
-        resource = RESOURCE[kind]
-        found = await find(self.client, resource, keys)
-        remotes = {key: READ[resource](body) for key, body in found.items()}
+        if kind in (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE):
+            remotes = await find_purchases(self.client, kind, keys)
+        else:
+            found = await find(self.client, RESOURCE[kind], keys)
+            remotes = {key: READ[kind](body) for key, body in found.items()}
         return {key: remote for key, remote in remotes.items() if remote.state is not State.GONE}
 
     async def scan(self, kind: RecordKind, query: Query) -> AsyncIterator[list[Remote[Any]]]:
@@ -264,13 +294,15 @@ class XeroBooks:
             since = query.since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
             headers["If-Modified-Since"] = since
             params["order"] = "UpdatedDateUTC ASC"
+            if kind in (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE):
+                params["where"] = _only(kind)  # apart from the sales side
         elif isinstance(query, Dated):
             first, last = query.first, query.last
             dates = (
                 f"Date >= DateTime({first.year},{first.month},{first.day})"
                 f" AND Date <= DateTime({last.year},{last.month},{last.day})"
             )
-            params["where"] = f'Type=="ACCREC" AND {dates}' if kind is RecordKind.INVOICE else dates
+            params["where"] = f"{_only(kind)} AND {dates}" if kind in TYPED else dates
         elif isinstance(query, Everything):
             if query.active_only and kind is RecordKind.CUSTOMER:
                 params["where"] = 'ContactStatus=="ACTIVE"'
@@ -286,7 +318,7 @@ class XeroBooks:
                 headers=headers or None,
             )
             bodies = list(answer.get(resource) or [])
-            yield [READ[resource](body) for body in bodies if _ours_to_read(resource, body)]
+            yield [READ[kind](body) for body in bodies if _ours_to_read(kind, body)]
             if len(bodies) < PAGE_SIZE:
                 return
             page += 1
@@ -305,7 +337,7 @@ class XeroBooks:
             else:
                 answer = await self.client.get(resource, params={"IDs": ",".join(chunk)})
             bodies = {str(b.get(id_field)): b for b in answer.get(resource) or []}
-            yield [READ[resource](bodies[i]) if i in bodies else _gone(kind, i) for i in chunk]
+            yield [READ[kind](bodies[i]) if i in bodies else _gone(kind, i) for i in chunk]
 
     async def lookups(self, kind: LookupKind) -> list[LookupItem]:
         if kind is LookupKind.ACCOUNTS:
@@ -320,21 +352,28 @@ class XeroBooks:
         return []
 
 
-def _ours_to_read(resource: str, body: dict[str, Any]) -> bool:
-    """Only payments on sales invoices are receipts (not bills' payments, nor prepayments)."""
-    if resource == "Payments":
-        return str(body.get("PaymentType", "ACCRECPAYMENT")) == "ACCRECPAYMENT"
-    if resource == "Invoices":
-        return str(body.get("Type", "ACCREC")) == "ACCREC"
-    return True
+def _ours_to_read(kind: RecordKind, body: dict[str, Any]) -> bool:
+    """Only payments on sales invoices are receipts (not bills' payments, nor prepayments);
+    sales invoices and bills are read apart."""
+    if kind not in OURS:
+        return True
+    field, value = OURS[kind]
+    return str(body.get(field, value)) == value
+
+
+def _only(kind: RecordKind) -> str:
+    field, value = OURS[kind]
+    return f'{field}=="{value}"'
 
 
 def _gone(kind: RecordKind, provider_id: str) -> Remote[Any]:
     empty: Document
-    if kind is RecordKind.CUSTOMER:
+    if kind in (RecordKind.CUSTOMER, RecordKind.SUPPLIER):
         empty = Contact(name="")
     elif kind is RecordKind.PAYMENT:
         empty = Receipt("", Decimal(0), EPOCH, "")
+    elif kind in (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE):
+        empty = PurchaseDocument("bill", "", "", EPOCH, (), "exclusive")
     else:
         empty = SalesDocument("invoice", "", "", EPOCH, (), "exclusive", "approved")
     return Remote(Link(provider_id), State.GONE, None, empty)

@@ -8,7 +8,7 @@ refused, because it means a wrong tax code or rate, not rounding).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from syncsvc.providers.documents import (
     Credit,
     Line,
     Link,
+    PurchaseDocument,
     Receipt,
     Remote,
     SalesDocument,
@@ -311,19 +312,7 @@ def remote_sales(body: Body) -> Remote[SalesDocument]:
     invoice = "InvoiceID" in body or body.get("Type") == "ACCREC"
     status = str(body.get("Status") or "AUTHORISED")
     amount_types = str(body.get("LineAmountTypes") or "Exclusive")
-    lines = tuple(
-        Line(
-            description=str(item.get("Description") or ""),
-            quantity=Decimal(str(item.get("Quantity") if item.get("Quantity") is not None else 1)),
-            unit_price=Decimal(str(item.get("UnitAmount") or 0)),
-            account=str(item.get("AccountCode") or ""),
-            tax_code=item.get("TaxType"),
-            discount_rate=(
-                Decimal(str(item["DiscountRate"])) if item.get("DiscountRate") else None
-            ),
-        )
-        for item in body.get("LineItems") or []
-    )
+    lines = tuple(replace(line, tracking=()) for line in _read_lines(body))
     document = SalesDocument(
         kind="invoice" if invoice else "credit_note",
         number=str(body.get("InvoiceNumber") or body.get("CreditNoteNumber") or ""),
@@ -415,3 +404,142 @@ def remote_receipt(body: Body) -> Remote[Receipt]:
         receipt,
         reconciled=bool(body.get("IsReconciled")),
     )
+
+
+# --- bills and expenses ------------------------------------------------------------------------
+
+
+def _purchase_lines(document: PurchaseDocument, amount_types: str, taxes: Taxes) -> list[Body]:
+    label = f"{'supplier invoice' if document.kind == 'bill' else 'expense'} {document.number}"
+    return [
+        _line_body(line, amount_types, taxes, label, position)
+        for position, line in enumerate(document.lines, start=1)
+    ]
+
+
+def bill_body(document: PurchaseDocument, number: str, link: Link, taxes: Taxes) -> Body:
+    """A bill (ACCPAY) under the supplier's own number (`number`; an expense owed: the key it
+    is found by). Xero takes no Reference on bills: the number is what its screens show as
+    the bill's reference."""
+    amount_types = AMOUNT_TYPES[document.tax_mode]
+    body: Body = {
+        "Type": "ACCPAY",
+        "InvoiceNumber": number,
+        "Contact": {"ContactID": document.contact},
+        "Date": document.issue_date.isoformat(),
+        "LineAmountTypes": amount_types,
+        "LineItems": _purchase_lines(document, amount_types, taxes),
+        "Status": "AUTHORISED",
+    }
+    if document.due_date:
+        body["DueDate"] = document.due_date.isoformat()
+    if document.currency:
+        body["CurrencyCode"] = document.currency
+    if link.id:
+        body["InvoiceID"] = link.id
+    return body
+
+
+def void_bill_body(contact: str, number: str, bill_id: str) -> Body:
+    """Bills are pushed approved: removing one voids it (Xero refuses while it is paid)."""
+    return {
+        "InvoiceID": bill_id,
+        "InvoiceNumber": number,
+        "Contact": {"ContactID": contact},
+        "Status": "VOIDED",
+    }
+
+
+def spend_body(document: PurchaseDocument, reference: str, link: Link, taxes: Taxes) -> Body:
+    """Money spent from a bank account (SPEND); `reference` carries the key it is found by."""
+    assert document.paid_from is not None
+    amount_types = AMOUNT_TYPES[document.tax_mode]
+    contact: Body = {"ContactID": document.contact} if document.contact else {}
+    if not contact and document.payee:
+        contact = {"Name": document.payee}
+    body: Body = {
+        "Type": "SPEND",
+        "Contact": contact,
+        "BankAccount": {"Code": document.paid_from},
+        "Date": document.issue_date.isoformat(),
+        "Reference": reference,
+        "LineAmountTypes": amount_types,
+        "LineItems": _purchase_lines(document, amount_types, taxes),
+        "Status": "AUTHORISED",
+    }
+    if document.currency:
+        body["CurrencyCode"] = document.currency
+    if link.id:
+        body["BankTransactionID"] = link.id
+    return body
+
+
+def delete_spend_body(transaction_id: str, reference: str) -> Body:
+    return {"BankTransactionID": transaction_id, "Reference": reference, "Status": "DELETED"}
+
+
+def _read_lines(body: Body) -> tuple[Line, ...]:
+    return tuple(
+        Line(
+            description=str(item.get("Description") or ""),
+            quantity=Decimal(str(item.get("Quantity") if item.get("Quantity") is not None else 1)),
+            unit_price=Decimal(str(item.get("UnitAmount") or 0)),
+            account=str(item.get("AccountCode") or ""),
+            tax_code=item.get("TaxType"),
+            discount_rate=(
+                Decimal(str(item["DiscountRate"])) if item.get("DiscountRate") else None
+            ),
+            tracking=tuple(
+                (str(option.get("Name")), str(option.get("Option")))
+                for option in item.get("Tracking") or []
+            ),
+        )
+        for item in body.get("LineItems") or []
+    )
+
+
+def remote_purchase(body: Body) -> Remote[PurchaseDocument]:
+    """A bill (ACCPAY invoice, with the payments made on it) or a SPEND bank transaction."""
+    spent = "BankTransactionID" in body
+    status = str(body.get("Status") or "AUTHORISED")
+    document = PurchaseDocument(
+        kind="expense" if spent else "bill",
+        number=str(body.get("Reference") if spent else body.get("InvoiceNumber") or ""),
+        contact=str((body.get("Contact") or {}).get("ContactID") or ""),
+        issue_date=parse_date(body.get("Date")) or date.min,
+        lines=_read_lines(body),
+        tax_mode=TAX_MODES.get(str(body.get("LineAmountTypes") or "Exclusive"), "exclusive"),  # type: ignore[arg-type]
+        due_date=parse_date(body.get("DueDate")),
+        reference=body.get("Reference") or None,
+        currency=body.get("CurrencyCode") or None,
+        paid_from=str((body.get("BankAccount") or {}).get("Code") or "") or None,
+        payee=(body.get("Contact") or {}).get("Name") or None,
+    )
+    if spent:
+        link = _link(body, "BankTransactionID", "Reference")
+        state = State.PAID if status == "AUTHORISED" else STATES.get(status, State.GONE)
+    else:
+        link = replace(_link(body, "InvoiceID", "InvoiceNumber"), key=bill_key(body))
+        state = STATES.get(status, State.OPEN)
+    receipts = tuple(
+        remote_receipt({**payment, "Invoice": {"InvoiceID": body.get("InvoiceID")}})
+        for payment in body.get("Payments") or []
+    )
+    return Remote(
+        link,
+        state,
+        parse_datetime(body.get("UpdatedDateUTC")),
+        document,
+        total=_money(body.get("Total")) if body.get("Total") is not None else None,
+        amount_paid=_money(body.get("Total") if spent else body.get("AmountPaid")),
+        paid_on=document.issue_date if spent else parse_date(body.get("FullyPaidOnDate")),
+        receipts=receipts,
+        reconciled=bool(body.get("IsReconciled")),
+    )
+
+
+def bill_key(body: Body) -> str:
+    """A bill is known by its contact and the supplier's number (numbers repeat across
+    suppliers)."""
+    contact = (body.get("Contact") or {}).get("ContactID") or ""
+    return f"{contact}/{body.get('InvoiceNumber') or ''}"

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
 
 XERO = ProviderFacts(
@@ -32,6 +33,7 @@ XERO = ProviderFacts(
         sees_deletions=True,
         webhooks=True,
         income_account_on="line",
+        writes=frozenset(RecordKind),
     ),
     tax_code_setting=("xero", "tax_types"),
     idempotency="header",

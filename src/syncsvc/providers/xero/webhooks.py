@@ -14,7 +14,8 @@ from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import Notification
 
 KINDS_BY_CATEGORY = {
-    "INVOICE": frozenset({RecordKind.PAYMENT, RecordKind.INVOICE}),
+    # INVOICE covers sales invoices and bills (FACTS.md).
+    "INVOICE": frozenset({RecordKind.PAYMENT, RecordKind.INVOICE, RecordKind.SUPPLIER_INVOICE}),
     "CONTACT": frozenset({RecordKind.CUSTOMER}),
     "CREDITNOTE": frozenset({RecordKind.INVOICE}),
 }

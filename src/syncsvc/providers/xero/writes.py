@@ -11,7 +11,7 @@ writing again, because Xero keeps idempotency keys only minutes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,12 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "Invoices": ("InvoiceID", "InvoiceNumber"),
     "CreditNotes": ("CreditNoteID", "CreditNoteNumber"),
     "Payments": ("PaymentID", "Reference"),
+    "BankTransactions": ("BankTransactionID", "Reference"),
 }
+# Bills (ACCPAY) keep the supplier's own numbers, which two suppliers may share: a bill is
+# known by its contact and number together.
+BILL = 'Type=="ACCPAY"'
+
 FIND_CHUNK = 50  # about what fits in one URL of ids or numbers
 
 
@@ -59,8 +64,15 @@ def idempotency_key(resource: str, items: Sequence[WriteItem]) -> str:
 
 
 async def write(
-    client: XeroClient, resource: str, items: Sequence[WriteItem], *, method: str = "POST"
+    client: XeroClient,
+    resource: str,
+    items: Sequence[WriteItem],
+    *,
+    method: str = "POST",
+    key_of: Callable[[dict[str, Any]], str] | None = None,
 ) -> list[WriteOutcome]:
+    """`key_of`: how an answered element is matched to its item (default: the resource's
+    key field); `WriteItem.key` must be what it gives for the item's body."""
     id_field, key_field = RESOURCES[resource]
     answer = await client.write(
         method,
@@ -72,7 +84,7 @@ async def write(
     elements: list[dict[str, Any]] = list(answer.get(resource) or [])
     by_key: dict[str, dict[str, Any]] = {}
     for position, element in enumerate(elements):
-        key = element.get(key_field)
+        key = key_of(element) if key_of is not None else element.get(key_field)
         if key is None and position < len(items):  # an element without the key echoed back
             key = items[position].key
         by_key.setdefault(str(key), element)
@@ -110,8 +122,8 @@ async def find(client: XeroClient, resource: str, keys: Sequence[str]) -> dict[s
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), FIND_CHUNK):
         chunk = wanted[start : start + FIND_CHUNK]
-        if resource == "Invoices":
-            params = {"InvoiceNumbers": ",".join(chunk), "unitdp": "4"}
+        if resource == "Invoices":  # sales invoices: their numbers are unique
+            params = {"InvoiceNumbers": ",".join(chunk), "where": 'Type=="ACCREC"', "unitdp": "4"}
         else:
             quoted = " OR ".join(f'{key_field}=="{key}"' for key in chunk)
             params = {"where": quoted, "includeArchived": "true"}
@@ -134,4 +146,16 @@ async def contacts_named(client: XeroClient, names: Sequence[str]) -> dict[str, 
         for document in answer.get("Contacts") or []:
             if document.get("Name") in chunk and document.get("ContactStatus") == "ACTIVE":
                 found[str(document["Name"])] = document
+    return found
+
+
+async def find_bills(client: XeroClient, numbers: Sequence[str]) -> list[dict[str, Any]]:
+    """Every bill (ACCPAY) with one of these numbers, whoever its contact."""
+    found: list[dict[str, Any]] = []
+    wanted = list(dict.fromkeys(numbers))
+    for start in range(0, len(wanted), FIND_CHUNK):
+        chunk = wanted[start : start + FIND_CHUNK]
+        params = {"InvoiceNumbers": ",".join(chunk), "where": BILL, "unitdp": "4"}
+        answer = await client.get("Invoices", params=params)
+        found += [d for d in answer.get("Invoices") or [] if d.get("InvoiceNumber") in chunk]
     return found

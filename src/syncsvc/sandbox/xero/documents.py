@@ -1,5 +1,5 @@
-"""Contacts, invoices, payments and credit notes of one organisation, with Xero's rules and
-Xero's own messages (FACTS.md sections 5 and 6). Each write is checked first (`check_*`
+"""Contacts, invoices and bills, payments and credit notes of one organisation, with Xero's
+rules and Xero's own messages (FACTS.md sections 5 and 6). Each write is checked first (`check_*`
 returns the messages) and applied after (`apply_*`), so a batch can be refused whole."""
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class Books:
     invoices: dict[str, Doc] = field(default_factory=dict)
     payments: dict[str, Doc] = field(default_factory=dict)
     credit_notes: dict[str, Doc] = field(default_factory=dict)
+    bank_transactions: dict[str, Doc] = field(default_factory=dict)
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (category, id, kind)
 
     # --- look-ups ------------------------------------------------------------------------
@@ -105,7 +106,7 @@ class Books:
             found = next((i for i in self.invoices.values() if i.get("InvoiceNumber") == key), None)
         return found
 
-    def _locked(self, when: date | None) -> str | None:
+    def locked(self, when: date | None) -> str | None:
         lock = self.lock_date()
         if lock is not None and when is not None and when <= lock:
             return LOCKED.format(date=lock.strftime("%d-%b-%Y"))
@@ -153,7 +154,9 @@ class Books:
                 "ContactStatus": "ACTIVE",
                 "Addresses": [],
                 "Phones": [],
-                "IsCustomer": True,
+                # Derived by Xero from the documents that name the contact, never sent.
+                "IsCustomer": False,
+                "IsSupplier": False,
             }
             self.contacts[existing["ContactID"]] = existing
             created = True
@@ -189,7 +192,7 @@ class Books:
                     for p in existing.get("Payments", [])
                 )
                 return [HAS_RECONCILED if reconciled else HAS_PAYMENTS]
-            locked = self._locked(parse_date(existing.get("Date")))
+            locked = self.locked(parse_date(existing.get("Date")))
             if locked:
                 return [locked]
         contact_ref = body.get("Contact") or (existing or {}).get("Contact")
@@ -208,19 +211,19 @@ class Books:
             others = {d.get(number_key) for d in store.values() if d is not existing}
             if number in others or number in taken["numbers"]:
                 errors.append(INVOICE_NUMBER_TAKEN if kind == "INVOICE" else CREDIT_NUMBER_TAKEN)
-        locked = self._locked(parse_date(body.get("Date", (existing or {}).get("Date"))))
+        locked = self.locked(parse_date(body.get("Date", (existing or {}).get("Date"))))
         if locked:
             errors.append(locked)
         lines = body.get("LineItems")
         if lines is None and existing is None:
             lines = []
         for line in lines or []:
-            errors.extend(self._check_line(line))
+            errors.extend(self.check_line(line))
         if not errors and number:
             taken["numbers"].add(number)
         return errors
 
-    def _check_line(self, line: Doc) -> list[str]:
+    def check_line(self, line: Doc) -> list[str]:
         errors = []
         if not str(line.get("Description") or "").strip() and line.get("UnitAmount") is None:
             errors.append("Description is required")
@@ -281,13 +284,16 @@ class Books:
         contact = self.find_contact(body.get("Contact") or existing.get("Contact"))
         if contact is not None:
             existing["Contact"] = {"ContactID": contact["ContactID"], "Name": contact["Name"]}
+            payable = str(existing.get("Type", "")).startswith("ACCPAY")
+            contact["IsSupplier" if payable else "IsCustomer"] = True
         for line in existing.get("LineItems", []):
             line.setdefault("LineItemID", self.new_id())
         self.recompute(existing, kind)
         self._touch(existing, "INVOICE" if kind == "INVOICE" else "CREDITNOTE", id_key, created)
         return existing
 
-    def recompute(self, doc: Doc, kind: str) -> None:
+    def total_lines(self, doc: Doc) -> totals.Totals:
+        """Each line's amount and tax, and the document's SubTotal, TotalTax and Total."""
         result = totals.compute(
             doc.get("LineItems", []), doc.get("LineAmountTypes", "Exclusive"), self.rates()
         )
@@ -296,6 +302,10 @@ class Books:
             result.total_tax,
             result.total,
         )
+        return result
+
+    def recompute(self, doc: Doc, kind: str) -> None:
+        result = self.total_lines(doc)
         if kind == "INVOICE":
             paid = sum((p["Amount"] for p in doc.get("Payments", [])), Decimal("0.00"))
             doc["AmountPaid"] = paid
@@ -337,7 +347,7 @@ class Books:
             errors.append("Payment amount must be greater than zero.")
         elif amount > invoice.get("AmountDue", Decimal(0)):
             errors.append(OVERPAID)
-        locked = self._locked(parse_date(body.get("Date")))
+        locked = self.locked(parse_date(body.get("Date")))
         if locked:
             errors.append(locked)
         return errors
@@ -390,7 +400,7 @@ class Books:
         if payment.get("IsReconciled"):
             return ["Payment cannot be deleted as it has been reconciled."]
         invoice = self.invoices[str(payment["Invoice"]["InvoiceID"])]
-        locked = self._locked(parse_date(payment["Date"]))
+        locked = self.locked(parse_date(payment["Date"]))
         if locked:
             return [locked]
         payment["Status"] = "DELETED"

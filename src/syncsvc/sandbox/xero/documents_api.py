@@ -1,8 +1,9 @@
-"""Xero's document endpoints under `/api.xro/2.0`: Contacts, Invoices, Payments, CreditNotes
-(and their Allocations), Items. Writes follow Xero's batch semantics: with the default
-`summarizeErrors=true` one bad element refuses the whole request (400, nothing saved); with
-`summarizeErrors=false` each element answers for itself. `Idempotency-Key` replays the first
-answer for about six minutes and refuses the same key with another body."""
+"""Xero's document endpoints under `/api.xro/2.0`: Contacts, Invoices (sales and bills),
+Payments, CreditNotes (and their Allocations), BankTransactions, Items. Writes follow Xero's
+batch semantics: with the default `summarizeErrors=true` one bad element refuses the whole
+request (400, nothing saved); with `summarizeErrors=false` each element answers for itself.
+`Idempotency-Key` replays the first answer for about six minutes and refuses the same key with
+another body."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from syncsvc.sandbox.xero import bank_transactions
 from syncsvc.sandbox.xero.documents import Books, Doc
 from syncsvc.sandbox.xero.gate import Gate
 from syncsvc.sandbox.xero.query import BadQuery, modified_since, select
@@ -77,6 +79,15 @@ RESOURCES = {
         lambda b, d: b.apply_payment(d),
         lambda b: b.payments,
         lambda b, key: b.payments.get(key),
+    ),
+    "BankTransactions": Resource(
+        "BankTransactions",
+        "BankTransactionID",
+        "HasValidationErrors",
+        bank_transactions.check,
+        bank_transactions.apply,
+        lambda b: b.bank_transactions,
+        lambda b, key: b.bank_transactions.get(key),
     ),
 }
 

@@ -19,7 +19,7 @@ from syncsvc.sandbox.xero.store import (
     XeroStore,
 )
 
-_BOOKS = ("contacts", "invoices", "payments", "credit_notes")
+_BOOKS = ("contacts", "invoices", "payments", "credit_notes", "bank_transactions")
 
 
 def snapshot(store: XeroStore) -> dict[str, Any]:

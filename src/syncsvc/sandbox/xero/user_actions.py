@@ -76,6 +76,7 @@ def build_router(store: XeroStore, webhooks: Webhooks) -> APIRouter:
                 "Invoices": list(ledger.invoices.values()),
                 "CreditNotes": list(ledger.credit_notes.values()),
                 "Payments": list(ledger.payments.values()),
+                "BankTransactions": list(ledger.bank_transactions.values()),
             }
         )
 
@@ -83,6 +84,7 @@ def build_router(store: XeroStore, webhooks: Webhooks) -> APIRouter:
     async def bank_feed_payment(
         ref: str, body: BankPayment, tenant_id: str | None = TenantParam
     ) -> Any:
+        """A payment from the bank feed: received on a sales invoice, or made on a bill."""
         found = books(tenant_id).find_invoice(ref)
         if found is None:
             return _refused([f"no invoice {ref}"])
