@@ -87,6 +87,7 @@ class MyobBooks:
             return mapping.customer_key(host_id, document)
         if isinstance(document, SalesDocument):
             return mapping.sales_key(document.number)
+        assert isinstance(document, Receipt)  # the engine sends only the kinds it writes
         return mapping.payment_key(host_id, document)
 
     # --- writing ---------------------------------------------------------------------------
