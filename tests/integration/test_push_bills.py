@@ -238,6 +238,40 @@ async def test_a_missing_account_fails_the_record_naming_the_setting(link: Linke
     assert not books(link).bank_transactions
 
 
+async def test_cost_lines_take_the_purchases_tax_defaults(link: Linked) -> None:
+    """An unmapped host code goes as the purchases tax type, a line without one as the
+    tax-free type (not the account's default); mapped codes keep their mapping."""
+    xero = {
+        "tax_types": {"GST-IN": "INPUT2"},
+        "purchases_tax_type": "INPUT2",
+        "purchases_tax_free_type": "NONE",
+    }
+    made = await scene(link, xero=xero)
+    await made.put("/v1/suppliers/sup-1", supplier())
+    lines = [
+        {"description": "Mapped", "unit_price": "10.00", "tax_code": "GST-IN"},
+        {"description": "Unmapped", "unit_price": "20.00", "tax_code": "GST-HOST-ONLY"},
+        {"description": "No code", "unit_price": "30.00"},
+    ]
+    await made.put("/v1/supplier-invoices/bill-1", supplier_invoice(lines=lines))
+    assert await made.worker.run_once() == 2
+    [bill] = [i for i in books(link).invoices.values() if i["Type"] == "ACCPAY"]
+    assert [line["TaxType"] for line in bill["LineItems"]] == ["INPUT2", "INPUT2", "NONE"]
+    assert bill["Total"] == Decimal("64.50")  # (10 + 20) * 1.15 + 30
+
+
+async def test_a_purchases_tax_type_xero_lacks_is_refused_naming_it(link: Linked) -> None:
+    made = await scene(link)
+    xero = {"purchases_tax_type": "INPUT9", "purchases_tax_free_type": "NONE"}
+    answer = await link.service.put(
+        "/v1/settings", json={**SETTINGS, "xero": xero}, headers=made.headers
+    )
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["field"] == "xero.purchases_tax_type"
+    assert "INPUT9" in error["message"]
+
+
 async def reconcile_bills(made: Scene, *, fix: bool = False) -> dict[str, Any]:
     started = await made.link.service.post(
         "/v1/reconciliations",

@@ -108,3 +108,26 @@ def test_a_missing_account_names_the_setting_to_set() -> None:
         "for job type repair",
     ):
         prepare.expense(spent, "exp-1", "", policy(expenses_account=None))
+
+
+def test_cost_lines_take_the_purchases_defaults_never_the_sales_ones() -> None:
+    record = SupplierInvoice.model_validate(
+        supplier_invoice(
+            lines=[
+                {"description": "a", "unit_price": "1", "tax_code": "GST-IN"},
+                {"description": "b", "unit_price": "2", "tax_code": "X"},
+                {"description": "c", "unit_price": "3"},
+            ],
+        )
+    )
+    chosen = policy(
+        xero=XeroSettings(
+            tax_types={"GST-IN": "INPUT2"},
+            purchases_tax_type="INPUT3",
+            purchases_tax_free_type="NONE",
+        )
+    )
+    document = prepare.bill(record, "bill-1", "contact-1", chosen)
+    assert [line.tax_code for line in document.lines] == ["INPUT2", "INPUT3", "NONE"]
+    spent = prepare.expense(Expense.model_validate(expense(tax_code=None)), "e", "", chosen)
+    assert [line.tax_code for line in spent.lines] == ["NONE"]

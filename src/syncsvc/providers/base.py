@@ -126,6 +126,9 @@ class ProviderFacts:
     # The fields of the `tax_code_setting` block holding the code for a line whose host code
     # is not mapped (taxed) and for a line without a host code (tax-free).
     tax_code_defaults: tuple[str, str] | None = None
+    # The same for cost lines (supplier invoices, expenses): the block's purchases codes.
+    # None, or a field left unset: a cost line without a mapped code takes the account's.
+    purchase_tax_code_defaults: tuple[str, str] | None = None
     # The package's own settings block, handed to it whole when its books are opened to push.
     settings_block: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -61,6 +61,9 @@ class Policy:
     # it is) and for a line without one (None: the account's default).
     taxed_code: str | None = None
     tax_free_code: str | None = None
+    # The same for cost lines; None: the host's code as it is, or the account's default.
+    purchase_taxed_code: str | None = None
+    purchase_tax_free_code: str | None = None
 
     @property
     def pushes_drafts(self) -> bool:
@@ -73,14 +76,20 @@ def policy_for(
     """The tenant's policy for the package `facts` describe: its tax-code mapping and
     defaults, read where the facts name them."""
     tax_codes: dict[str, str] = {}
-    taxed = free = None
+    taxed = free = bought_taxed = bought_free = None
     if facts.tax_code_setting is not None:
         block_name, mapping_field = facts.tax_code_setting
         block = getattr(settings, block_name)
         tax_codes = dict(getattr(block, mapping_field))
         if facts.tax_code_defaults is not None:
             taxed, free = (getattr(block, name) for name in facts.tax_code_defaults)
-    return Policy(settings, overrides, tax_codes, draft_documents, taxed, free)
+        if facts.purchase_tax_code_defaults is not None:
+            bought_taxed, bought_free = (
+                getattr(block, name) for name in facts.purchase_tax_code_defaults
+            )
+    return Policy(
+        settings, overrides, tax_codes, draft_documents, taxed, free, bought_taxed, bought_free
+    )
 
 
 def package_settings(settings: AccountSettings, facts: ProviderFacts) -> dict[str, Any]:
@@ -170,10 +179,13 @@ def _lines(
 
 
 def _purchase_tax_code(host_code: str | None, policy: Policy) -> str | None:
-    """The package's tax code for a cost line: the host's, mapped (a code the mapping lacks
-    goes as it is); none: the account's default. The sales defaults (`taxed_code`,
-    `tax_free_code`) are sales codes, so they are not used for costs."""
-    return policy.tax_codes.get(host_code, host_code) if host_code else None
+    """The package's tax code for a cost line: the host's, mapped, else the tenant's
+    purchases code for a taxed line (one with a host code) or for a tax-free line (one
+    without). Unset defaults leave the host's code as it is, and a line without one to the
+    account's default. The sales defaults are sales codes, so costs never take them."""
+    if not host_code:
+        return policy.purchase_tax_free_code
+    return policy.tax_codes.get(host_code) or policy.purchase_taxed_code or host_code
 
 
 def _summarised(lines: list[Line], job_number: str | None) -> list[Line]:

@@ -38,6 +38,17 @@ class XeroSettings(Strict):
         description="Host tax code -> Xero TaxType (e.g. `GST` -> `OUTPUT2`). A line's tax "
         "code not listed here is sent to Xero as it is.",
     )
+    purchases_tax_type: TaxCode | None = Field(
+        default=None,
+        description="Xero TaxType (e.g. `INPUT2`) for a taxed cost line (supplier invoice or "
+        "expense) whose host tax code `tax_types` does not list; unset: the host's code as it "
+        "is.",
+    )
+    purchases_tax_free_type: TaxCode | None = Field(
+        default=None,
+        description="Xero TaxType (e.g. `NONE`) for a cost line the host sends "
+        "without a tax code; unset: the account's default tax type.",
+    )
 
 
 class QuickBooksSettings(Strict):

@@ -59,6 +59,7 @@ QUICKBOOKS = ProviderFacts(
     ),
     setting_lookups=SETTING_LOOKUPS,
     tax_code_defaults=("sales_tax_code", "sales_tax_free_code"),
+    purchase_tax_code_defaults=("purchases_tax_code", "purchases_tax_free_code"),
     settings_block="quickbooks",
     extra={"doc_number_max_length": 21},
 )

@@ -3,7 +3,13 @@
 from datetime import timedelta
 
 from syncsvc.models.enums import RecordKind
-from syncsvc.providers.base import Capabilities, LookupKind, ProviderFacts, RateLimits
+from syncsvc.providers.base import (
+    Capabilities,
+    LookupKind,
+    ProviderFacts,
+    RateLimits,
+    SettingLookup,
+)
 
 XERO = ProviderFacts(
     name="xero",
@@ -36,6 +42,11 @@ XERO = ProviderFacts(
         writes=frozenset(RecordKind),
     ),
     tax_code_setting=("xero", "tax_types"),
+    setting_lookups=(
+        SettingLookup(("xero", "purchases_tax_type"), LookupKind.TAX_RATES),
+        SettingLookup(("xero", "purchases_tax_free_type"), LookupKind.TAX_RATES),
+    ),
+    purchase_tax_code_defaults=("purchases_tax_type", "purchases_tax_free_type"),
     idempotency="header",
     idempotency_key_max_length=128,
     idempotency_retention=timedelta(minutes=6),
