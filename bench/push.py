@@ -10,10 +10,13 @@ Prints, per phase:
   - emulated minutes against the limit-bound minutes the package's RateLimits allow for the
     calls made (each limit's arithmetic, and which binds), and the pace as a percentage;
   - 429s received, and invoices the sandbox holds twice under one number;
-  - 429s received;
   - the engine's own CPU per invoice (the process's CPU less the sandbox's, which runs
     in-process and is measured around each of its calls) and invoices per CPU second.
 Phase 1 has the sandbox's limits on, phase 2 off (a second tenant, its own invoices).
+Phase 3, limits on, is the steady state: a third tenant's customers are pushed first, then
+its invoices are counted alone (calls per invoice without the customers' own calls; with
+new customers in the same run no package can carry fewer than one call per `batch_size`
+records of any kind, which the phase-1 "kinds mixed" figure shows).
 
 With `--tenants T`, many connections at once instead: one tenant's push alone, then T
 tenants' together (each with `--invoices-per-tenant` invoices), each call taking `--latency`
@@ -207,8 +210,16 @@ def invoice(n: int, prefix: str, customers: int, package: Package) -> dict[str, 
 
 
 async def ingest(
-    b: Bench, headers: dict[str, str], prefix: str, invoices: int, customers: int
+    b: Bench,
+    headers: dict[str, str],
+    prefix: str,
+    invoices: int,
+    customers: int,
+    *,
+    with_customers: bool = True,
 ) -> None:
+    """`customers` customers and `invoices` invoices spread over them; without
+    `with_customers`, the invoices alone (their customers sent before)."""
     operations = [
         {
             "kind": "customer",
@@ -219,7 +230,7 @@ async def ingest(
                 "customer_number": f"{prefix}-C{c}",
             },
         }
-        for c in range(customers)
+        for c in range(customers if with_customers else 0)
     ] + [
         {
             "kind": "invoice",
@@ -334,6 +345,23 @@ async def main(
             print(phase.report())
             status = (await b.service.get("/v1/sync/status", headers=headers)).json()
             print("records:", {k: v for k, v in status["records"].items() if any(v.values())})
+        if not bills:
+            await invoices_alone(b, invoices, customers)
+
+
+async def invoices_alone(b: Bench, invoices: int, customers: int) -> None:
+    """The steady state: the customers were synced before (as a business's are, long before
+    its invoices), so the calls counted are the invoices' own, lookups included."""
+    await b.control("PUT", "limits", json={"enabled": True})
+    headers = await b.connect("Bench C")
+    await ingest(b, headers, "C", 0, customers)
+    first = await push_phase("customers first", b, b.sandbox_app, 0, customers)  # calls only
+    await ingest(b, headers, "C", invoices, customers, with_customers=False)
+    phase = await push_phase(
+        "push, sandbox limits on, customers synced before", b, b.sandbox_app, invoices, 0
+    )
+    print(f"customers first          {customers:,} in {first.calls} calls, then:")
+    print(phase.report())
 
 
 async def many_tenants(
