@@ -260,16 +260,32 @@ async def test_cost_lines_take_the_purchases_tax_defaults(link: Linked) -> None:
     assert bill["Total"] == Decimal("64.50")  # (10 + 20) * 1.15 + 30
 
 
-async def test_a_purchases_tax_type_xero_lacks_is_refused_naming_it(link: Linked) -> None:
+async def test_purchases_tax_types_xero_lacks_or_keeps_for_sales_are_refused(
+    link: Linked,
+) -> None:
     made = await scene(link)
-    xero = {"purchases_tax_type": "INPUT9", "purchases_tax_free_type": "NONE"}
+    xero = {"purchases_tax_type": "INPUT9", "purchases_tax_free_type": "EXEMPTOUTPUT"}
     answer = await link.service.put(
         "/v1/settings", json={**SETTINGS, "xero": xero}, headers=made.headers
     )
     assert answer.status_code == 422, answer.text
-    [error] = answer.json()["errors"]
-    assert error["field"] == "xero.purchases_tax_type"
-    assert "INPUT9" in error["message"]
+    errors = {e["field"]: e["message"] for e in answer.json()["errors"]}
+    assert set(errors) == {"xero.purchases_tax_type", "xero.purchases_tax_free_type"}
+    assert "INPUT9" in errors["xero.purchases_tax_type"]
+    assert errors["xero.purchases_tax_free_type"] == (
+        "tax code EXEMPTOUTPUT (Exempt Income) has no purchase rate, so cost lines cannot "
+        "carry it; choose one of NONE (No GST)"
+    )
+    xero = {"purchases_tax_type": "OUTPUT2", "purchases_tax_free_type": "INPUT2"}
+    answer = await link.service.put(
+        "/v1/settings", json={**SETTINGS, "xero": xero}, headers=made.headers
+    )
+    errors = {e["field"]: e["message"] for e in answer.json()["errors"]}
+    assert "cost lines cannot carry it" in errors["xero.purchases_tax_type"]
+    assert errors["xero.purchases_tax_free_type"] == (
+        "tax code INPUT2 (GST on Expenses) is not tax-free on costs (its purchase rate is "
+        "15%); choose one of NONE (No GST)"
+    )
 
 
 async def reconcile_bills(made: Scene, *, fix: bool = False) -> dict[str, Any]:

@@ -307,8 +307,16 @@ def test_lookups_are_canonical() -> None:
         },
         {"1": Decimal(10)},
     )
-    assert code.rate == Decimal(10)
-    assert tax_code_item({"Id": "3", "Name": "Purchases"}, {}).rate is None
+    assert (code.rate, code.purchase_rate) == (Decimal(10), None)  # sales only
+    bought = tax_code_item(
+        {
+            "Id": "3",
+            "Name": "GST on purchases",
+            "PurchaseTaxRateList": {"TaxRateDetail": [{"TaxRateRef": {"value": "3"}}]},
+        },
+        {"3": Decimal(10)},
+    )
+    assert (bought.rate, bought.purchase_rate) == (None, Decimal(10))
 
 
 def test_fault_codes_map_to_the_error_tree() -> None:

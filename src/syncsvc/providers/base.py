@@ -41,6 +41,8 @@ class Posting(StrEnum):
     EXPENSE = "expense"
     SALES = "sales"  # tax codes: one a sales line can carry (it has a sales rate)
     TAX_FREE = "tax-free"  # tax codes: a sales rate of zero
+    PURCHASES = "purchases"  # tax codes: one a cost line can carry (it has a purchase rate)
+    PURCHASES_TAX_FREE = "purchases-tax-free"  # tax codes: a purchase rate of zero
     ANY = "any"  # anything active
 
 
@@ -201,7 +203,8 @@ class LookupItem:
     active: bool = True
     account_type: Literal["income", "expense", "bank", "other"] | None = None
     takes_payments: bool = False  # accounts: payments may be recorded against it
-    rate: Decimal | None = None  # tax codes: percent
+    rate: Decimal | None = None  # tax codes: percent on sales; None: sales cannot carry it
+    purchase_rate: Decimal | None = None  # tax codes: percent on costs; None: costs cannot
     default_tax_code: str | None = None  # accounts: what a line without one is taxed at
 
 

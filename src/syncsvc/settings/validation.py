@@ -46,6 +46,10 @@ def _accepts(item: LookupItem, posting: Posting) -> bool:
         return item.rate is not None
     if posting is Posting.TAX_FREE:
         return item.rate == 0
+    if posting is Posting.PURCHASES:
+        return item.purchase_rate is not None
+    if posting is Posting.PURCHASES_TAX_FREE:
+        return item.purchase_rate == 0
     return True
 
 
@@ -125,6 +129,12 @@ def _unsuitable(noun: str, item: LookupItem, lookup: SettingLookup) -> str:
     if lookup.posting is Posting.TAX_FREE:
         rate = "none" if item.rate is None else f"{_percent(item.rate)}%"
         return f"{label} is not tax-free (its sales rate is {rate})"
+    purchases = (Posting.PURCHASES, Posting.PURCHASES_TAX_FREE)
+    if lookup.posting in purchases and item.purchase_rate is None:
+        return f"{label} has no purchase rate, so cost lines cannot carry it"
+    if lookup.posting is Posting.PURCHASES_TAX_FREE:
+        rate = f"{_percent(item.purchase_rate or Decimal(0))}%"
+        return f"{label} is not tax-free on costs (its purchase rate is {rate})"
     return f"{label} cannot be used for {lookup.posting.value}"
 
 

@@ -59,6 +59,7 @@ def tax_code_item(held: Body) -> LookupItem:
         status="Active",
         details={"uid": uid(held) or ""},
         rate=rate,
+        purchase_rate=rate,  # MYOB's codes apply to sales and purchases alike
     )
 
 

@@ -48,12 +48,11 @@ def account_item(item: dict[str, Any]) -> LookupItem:
 
 
 def tax_code_item(item: dict[str, Any], rates: dict[str, Decimal]) -> LookupItem:
-    """A tax code with the sum of its sales rates (percent); None when it has none (a
-    purchase-only code, which sales lines cannot carry)."""
-    details = (item.get("SalesTaxRateList") or {}).get("TaxRateDetail") or []
-    sales = [str((d.get("TaxRateRef") or {}).get("value")) for d in details if isinstance(d, dict)]
-    known = [rates[rate_id] for rate_id in sales if rate_id in rates]
-    rate = sum(known, Decimal(0)) if known else None
+    """A tax code with the sum of its sales rates and of its purchase rates (percent); None
+    for a side it has none on (a purchase-only code, which sales lines cannot carry, and the
+    other way round)."""
+    sales = _rate_ids(item, "SalesTaxRateList")
+    purchases = _rate_ids(item, "PurchaseTaxRateList")
     return LookupItem(
         code=str(item.get("Id")),
         name=str(item.get("Name") or ""),
@@ -61,8 +60,19 @@ def tax_code_item(item: dict[str, Any], rates: dict[str, Decimal]) -> LookupItem
         status="ACTIVE" if _active(item) else "INACTIVE",
         details={"description": item.get("Description"), "rates": sales},
         active=_active(item),
-        rate=rate,
+        rate=_summed(sales, rates),
+        purchase_rate=_summed(purchases, rates),
     )
+
+
+def _rate_ids(item: dict[str, Any], rate_list: str) -> list[str]:
+    details = (item.get(rate_list) or {}).get("TaxRateDetail") or []
+    return [str((d.get("TaxRateRef") or {}).get("value")) for d in details if isinstance(d, dict)]
+
+
+def _summed(rate_ids: list[str], rates: dict[str, Decimal]) -> Decimal | None:
+    known = [rates[rate_id] for rate_id in rate_ids if rate_id in rates]
+    return sum(known, Decimal(0)) if known else None
 
 
 def tax_rate_value(item: dict[str, Any]) -> Decimal | None:

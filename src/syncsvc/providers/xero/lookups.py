@@ -42,9 +42,12 @@ def tax_rate_item(item: dict[str, Any]) -> LookupItem:
         details={
             "rate": str(rate if rate is not None else ""),
             "can_apply_to_revenue": item.get("CanApplyToRevenue"),
+            "can_apply_to_expenses": item.get("CanApplyToExpenses"),
         },
         active=(item.get("Status") or "ACTIVE") == "ACTIVE",
         rate=_percent(rate),
+        # Xero says which side a tax type may be used on; without the flag, either.
+        purchase_rate=_percent(rate) if item.get("CanApplyToExpenses", True) else None,
     )
 
 

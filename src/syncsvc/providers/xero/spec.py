@@ -6,6 +6,7 @@ from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import (
     Capabilities,
     LookupKind,
+    Posting,
     ProviderFacts,
     RateLimits,
     SettingLookup,
@@ -43,8 +44,10 @@ XERO = ProviderFacts(
     ),
     tax_code_setting=("xero", "tax_types"),
     setting_lookups=(
-        SettingLookup(("xero", "purchases_tax_type"), LookupKind.TAX_RATES),
-        SettingLookup(("xero", "purchases_tax_free_type"), LookupKind.TAX_RATES),
+        SettingLookup(("xero", "purchases_tax_type"), LookupKind.TAX_RATES, Posting.PURCHASES),
+        SettingLookup(
+            ("xero", "purchases_tax_free_type"), LookupKind.TAX_RATES, Posting.PURCHASES_TAX_FREE
+        ),
     ),
     purchase_tax_code_defaults=("purchases_tax_type", "purchases_tax_free_type"),
     idempotency="header",
