@@ -26,16 +26,16 @@ from syncsvc.providers.quickbooks.mapping import (
     KEY_MAX,
     TAX_MODES,
     ZERO,
-    _link,
-    _versioned,
     doc_number,
     is_deleted,
     line_amount,
+    link_of,
     money,
     parse_date,
     ref_value,
     shortened,
     updated_at,
+    versioned,
 )
 
 Body = dict[str, Any]
@@ -106,7 +106,7 @@ def bill_body(document: PurchaseDocument, number: str, link: Link) -> Body:
         body["DueDate"] = document.due_date.isoformat()
     if document.kind == "expense" and document.reference:
         body["PrivateNote"] = document.reference[:NOTE_MAX]
-    return _versioned(body, link)
+    return versioned(body, link)
 
 
 def purchase_body(document: PurchaseDocument, key: str, link: Link, account_kind: str) -> Body:
@@ -127,7 +127,7 @@ def purchase_body(document: PurchaseDocument, key: str, link: Link, account_kind
         note.append(document.reference)
     if note:
         body["PrivateNote"] = "; ".join(note)[:NOTE_MAX]
-    return _versioned(body, link)
+    return versioned(body, link)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def remote_bill_payment(payment: Body, bill_id: str) -> Remote[Receipt]:
         reference=payment.get("DocNumber") or None,
     )
     state = State.GONE if is_deleted(payment) else State.OPEN
-    return Remote(_link(payment, None), state, updated_at(payment), receipt)
+    return Remote(link_of(payment, None), state, updated_at(payment), receipt)
 
 
 def remote_bill(body: Body, payments: list[Body] | None = None) -> Remote[PurchaseDocument]:
@@ -230,7 +230,7 @@ def remote_bill(body: Body, payments: list[Body] | None = None) -> Remote[Purcha
         max((r.document.date for r in receipts), default=None) if state is State.PAID else None
     )
     return Remote(
-        _link(body, bill_key(vendor, document.number) if document.number else None),
+        link_of(body, bill_key(vendor, document.number) if document.number else None),
         state,
         updated_at(body),
         document,
@@ -249,7 +249,7 @@ def remote_purchase(body: Body) -> Remote[PurchaseDocument]:
     total = money(body.get("TotalAmt"))
     gone = is_deleted(body)
     return Remote(
-        _link(body, document.number or None),
+        link_of(body, document.number or None),
         State.GONE if gone else State.PAID,
         updated_at(body),
         document,
