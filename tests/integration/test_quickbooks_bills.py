@@ -231,6 +231,28 @@ async def test_a_void_bill_and_a_deleted_expense_are_deleted_in_quickbooks(link:
     assert (await made.sync("/v1/supplier-invoices/bill-1"))["state"] == "synced"
 
 
+async def test_an_expense_owed_then_paid_moves_from_a_bill_to_a_purchase(link: Linked) -> None:
+    made = await scene(link)
+    await made.put("/v1/suppliers/sup-1", supplier())
+    owed = expense(supplier_id="sup-1", payee=None, paid_from_account=None)
+    await made.put("/v1/expenses/exp-1", owed)
+    assert await made.worker.run_once() == 2
+    [bill] = made.bills()
+    assert bill["DocNumber"] == "EXP-7 (exp-1)"
+    await made.put("/v1/expenses/exp-1", {**owed, "version": 2, "paid_from_account": PAID_FROM})
+    assert await made.worker.run_once() == 1
+    assert made.bills() == []  # the Bill went; the money is spent from the account now
+    [spent] = made.company.all("Purchase")
+    assert (spent["DocNumber"], spent["EntityRef"]["type"]) == ("EXP-7 (exp-1)", "Vendor")
+    sync = await made.sync("/v1/expenses/exp-1")
+    assert (sync["state"], sync["provider_id"]) == ("synced", spent["Id"])
+    # And back: deleted where it is, wherever the host last said it was.
+    answer = await link.service.delete("/v1/expenses/exp-1", headers=made.headers)
+    assert answer.status_code == 202, answer.text
+    assert await made.worker.run_once() == 1
+    assert made.company.all("Purchase") == []
+
+
 async def test_a_lost_answer_never_makes_a_second_bill(link: Linked) -> None:
     made = await scene(link)
     await made.put("/v1/suppliers/sup-1", supplier())

@@ -454,32 +454,52 @@ class QuickBooksBooks:
 
     async def _push_purchases(self, items: Sequence[PushItem]) -> list[PushResult]:
         """Bills (a supplier's invoice, an expense owed) and Purchases (an expense paid),
-        one batch of each; removing either deletes it (QuickBooks voids no Bill)."""
+        one batch of each; removing either deletes it (QuickBooks voids no Bill). An expense
+        that moved between owed and paid is deleted where it was, then entered anew."""
         paying = [i.document for i in items if isinstance(i.document, PurchaseDocument)]
         accounts = {}
         if any(not purchases.owed(d) for d in paying):
             accounts = {a.code: a for a in await self._lookups(LookupKind.ACCOUNTS)}
+        moved = await self._moved_expenses(items)
         results: dict[int, PushResult] = {}
+        # Where each copy is deleted from: a moved expense's old copy goes first.
+        moving: dict[str, list[tuple[int, Op]]] = {"Bill": [], "Purchase": []}
+        for position, (entity, held) in moved.items():
+            item = items[position]
+            old = Link(str(held["Id"]), str(held.get("SyncToken")), item.link.key)
+            moving[entity].append((position, Op(item, "delete", mapping.void_body, old)))
+        for position, result in (await self._run_purchases(moving)).items():
+            if result.error is not None or items[position].remove:
+                results[position] = result
         groups: dict[str, list[tuple[int, Op]]] = {"Bill": [], "Purchase": []}
         for position, item in enumerate(items):
             document = item.document
             assert isinstance(document, PurchaseDocument)
+            if position in results:
+                continue
             entity = "Bill" if purchases.owed(document) else "Purchase"
+            link = Link(key=item.link.key) if position in moved else item.link
             if item.remove:
-                if not item.link.id:
+                if not link.id:
                     results[position] = PushResult(item.host_id, item.link)  # nothing there
                 else:
-                    groups[entity].append(
-                        (position, Op(item, "delete", mapping.void_body, item.link))
-                    )
+                    groups[entity].append((position, Op(item, "delete", mapping.void_body, link)))
                 continue
             try:
                 build = self._purchase_builder(item, document, accounts)
             except RecordError as exc:
                 results[position] = PushResult(item.host_id, None, exc)
                 continue
-            operation = "update" if item.link.id else "create"
-            groups[entity].append((position, Op(item, operation, build, item.link)))
+            operation = "update" if link.id else "create"
+            groups[entity].append((position, Op(item, operation, build, link)))
+        results.update(await self._run_purchases(groups))
+        return [results[position] for position in range(len(items))]
+
+    async def _run_purchases(
+        self, groups: dict[str, list[tuple[int, Op]]]
+    ) -> dict[int, PushResult]:
+        """Each entity's writes in its own batches; a deletion of what is gone is done."""
+        results: dict[int, PushResult] = {}
         for entity, group in groups.items():
             if not group:
                 continue
@@ -488,7 +508,32 @@ class QuickBooksBooks:
                 if op.operation == "delete" and _already_gone(answer.error):
                     answer = Written(None, None)
                 results[position] = self._result(op, answer)
-        return [results[position] for position in range(len(items))]
+        return results
+
+    async def _moved_expenses(self, items: Sequence[PushItem]) -> dict[int, tuple[str, Body]]:
+        """Expenses whose copy is of the other entity than they are now (owed, then paid
+        from an account, or the reverse): position -> (that entity, the copy). A copy is
+        ours when it has our id and carries our key."""
+        wanted: dict[str, dict[int, str]] = {"Bill": {}, "Purchase": {}}
+        for position, item in enumerate(items):
+            document = item.document
+            if (
+                item.link.id
+                and isinstance(document, PurchaseDocument)
+                and document.kind == "expense"
+            ):
+                other = "Purchase" if purchases.owed(document) else "Bill"
+                wanted[other][position] = str(item.link.id)
+        moved: dict[int, tuple[str, Body]] = {}
+        for entity, ids in wanted.items():
+            if not ids:
+                continue
+            held = await self._by_id(entity, list(ids.values()))
+            for position, copy_id in ids.items():
+                copy = held.get(copy_id)
+                if copy is not None and copy.get("DocNumber") == items[position].link.key:
+                    moved[position] = (entity, copy)
+        return moved
 
     @staticmethod
     def _purchase_builder(
