@@ -175,26 +175,24 @@ async def _quickbooks_connect(database_url: str, data_dir: Path) -> AsyncIterato
         yield Connected(link, tenant, hub.books(active), package, QUICKBOOKS)
 
 
+async def _quickbooks_paid(connected: Connected, path: str, body: dict[str, str]) -> str:
+    """The user's payment (or bill payment) from the Business Cheque Account: its Id."""
+    answer = await connected.control("POST", path, json=body)
+    return str(answer.json()["Id"])
+
+
 async def _quickbooks_pay(
     connected: Connected, invoice_key: str, amount: Decimal, day: date
 ) -> str:
-    answer = await connected.control(
-        "POST",
-        f"/invoices/{invoice_key}/payments",
-        json={"amount": str(amount), "date": day.isoformat(), "deposit_account_id": "1"},
-    )
-    return str(answer.json()["Id"])
+    paid = {"amount": str(amount), "date": day.isoformat(), "deposit_account_id": "1"}
+    return await _quickbooks_paid(connected, f"/invoices/{invoice_key}/payments", paid)
 
 
 async def _quickbooks_pay_bill(
     connected: Connected, bill_id: str, amount: Decimal, day: date
 ) -> str:
-    answer = await connected.control(
-        "POST",
-        f"/bills/{bill_id}/payments",
-        json={"amount": str(amount), "date": day.isoformat(), "account_id": "1"},
-    )
-    return str(answer.json()["Id"])
+    paid = {"amount": str(amount), "date": day.isoformat(), "account_id": "1"}
+    return await _quickbooks_paid(connected, f"/bills/{bill_id}/payments", paid)
 
 
 async def _quickbooks_delete_payment(connected: Connected, payment_id: str) -> None:

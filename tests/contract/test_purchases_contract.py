@@ -15,9 +15,10 @@ import pytest
 
 from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import ChangedSince, Dated, PushItem
-from syncsvc.providers.documents import Contact, Line, Link, PurchaseDocument, State
+from syncsvc.providers.documents import Contact, Line, PurchaseDocument, State
 from syncsvc.providers.errors import Misconfigured, RecordError, Transient
 from tests.contract.drivers import DRIVERS, Connected, Driver
+from tests.contract.helpers import item_for, push_one, scan_all
 from tests.integration.sandbox_helpers import START
 
 DAY = START.date()
@@ -35,24 +36,9 @@ async def connected(
         yield value
 
 
-async def _push_one(connected: Connected, item: PushItem) -> Link:
-    [answer] = await connected.books.push(item.kind, [item])
-    assert answer.error is None, answer.error
-    assert answer.link is not None
-    assert answer.link.id
-    return answer.link
-
-
-def _item(
-    connected: Connected, kind: RecordKind, host_id: str, document: Any, **kw: Any
-) -> PushItem:
-    link = kw.pop("link", None) or Link(key=connected.books.key_for(kind, host_id, document))
-    return PushItem(kind, host_id, document, link, **kw)
-
-
 async def _supplier(connected: Connected) -> str:
     document = Contact(name="Plumbing Supplies Ltd", number="S-2001")
-    link = await _push_one(connected, _item(connected, RecordKind.SUPPLIER, "sup-1", document))
+    link = await push_one(connected, item_for(connected, RecordKind.SUPPLIER, "sup-1", document))
     return str(link.id)
 
 
@@ -79,21 +65,14 @@ def _bill(connected: Connected, number: str, supplier: str, **changes: Any) -> P
     return PurchaseDocument(**fields)
 
 
-async def _all(connected: Connected, query: Any) -> list[Any]:
-    found: list[Any] = []
-    async for page in connected.books.scan(BILL, query):
-        found += page
-    return found
-
-
 async def test_a_bills_second_push_updates_it(connected: Connected) -> None:
     supplier = await _supplier(connected)
-    first = await _push_one(
-        connected, _item(connected, BILL, "bill-1", _bill(connected, "PS-1", supplier))
+    first = await push_one(
+        connected, item_for(connected, BILL, "bill-1", _bill(connected, "PS-1", supplier))
     )
     line = replace(_bill(connected, "PS-1", supplier).lines[0], unit_price=Decimal("120.00"))
     changed = _bill(connected, "PS-1", supplier, lines=(line,))
-    second = await _push_one(connected, _item(connected, BILL, "bill-1", changed, link=first))
+    second = await push_one(connected, item_for(connected, BILL, "bill-1", changed, link=first))
     assert second.id == first.id
     found = await connected.books.find(BILL, [str(first.key)])
     held = found[str(first.key)]
@@ -109,14 +88,14 @@ async def test_a_lost_answer_is_found_by_its_key_and_never_written_twice(
     route = connected.driver.write_routes[BILL]
     await connected.control("PUT", "/faults", json={"lose_next": [route]})
     document = _bill(connected, "PS-LOST", supplier)
-    item = _item(connected, BILL, "bill-lost", document)
+    item = item_for(connected, BILL, "bill-lost", document)
     with pytest.raises(Transient) as lost:
         await connected.books.push(BILL, [item])
     assert lost.value.uncertain
     held = (await connected.books.find(BILL, [str(item.link.key)]))[str(item.link.key)]
-    again = await _push_one(connected, PushItem(BILL, "bill-lost", document, held.link))
+    again = await push_one(connected, PushItem(BILL, "bill-lost", document, held.link))
     assert again.id == held.link.id
-    in_range = await _all(connected, Dated(DAY, DAY))
+    in_range = await scan_all(connected, BILL, Dated(DAY, DAY))
     assert [r.link.id for r in in_range if r.document.number == "PS-LOST"] == [held.link.id]
 
 
@@ -124,8 +103,10 @@ async def test_one_invalid_bill_fails_alone(connected: Connected) -> None:
     supplier = await _supplier(connected)
     bad_line = Line("Pipe", Decimal(1), Decimal("10.00"), "NO-SUCH-ACCOUNT", None)
     items = [
-        _item(connected, BILL, "bill-good", _bill(connected, "PS-GOOD", supplier)),
-        _item(connected, BILL, "bill-bad", _bill(connected, "PS-BAD", supplier, lines=(bad_line,))),
+        item_for(connected, BILL, "bill-good", _bill(connected, "PS-GOOD", supplier)),
+        item_for(
+            connected, BILL, "bill-bad", _bill(connected, "PS-BAD", supplier, lines=(bad_line,))
+        ),
     ]
     answers = await connected.books.push(BILL, items)
     assert [a.host_id for a in answers] == ["bill-good", "bill-bad"]
@@ -139,7 +120,7 @@ async def test_one_invalid_bill_fails_alone(connected: Connected) -> None:
 async def test_remove_is_idempotent(connected: Connected) -> None:
     supplier = await _supplier(connected)
     document = _bill(connected, "PS-GONE", supplier)
-    link = await _push_one(connected, _item(connected, BILL, "bill-gone", document))
+    link = await push_one(connected, item_for(connected, BILL, "bill-gone", document))
     removal = PushItem(BILL, "bill-gone", document, link, remove=True)
     for _ in range(2):
         [answer] = await connected.books.push(BILL, [removal])
@@ -153,7 +134,7 @@ async def test_a_bill_paid_in_the_package_comes_back_with_its_payment(
 ) -> None:
     supplier = await _supplier(connected)
     document = _bill(connected, "PS-PAID", supplier)
-    link = await _push_one(connected, _item(connected, BILL, "bill-paid", document))
+    link = await push_one(connected, item_for(connected, BILL, "bill-paid", document))
     [written] = (await connected.books.find(BILL, [str(link.key)])).values()
     assert written.total is not None
     since = connected.link.sandbox.config.clock() - timedelta(seconds=1)
@@ -161,7 +142,9 @@ async def test_a_bill_paid_in_the_package_comes_back_with_its_payment(
     pay = connected.driver.pay_bill_in_package
     assert pay is not None
     payment_id = await pay(connected, str(link.id), written.total, DAY + timedelta(days=1))
-    [remote] = [r for r in await _all(connected, ChangedSince(since)) if r.link.id == link.id]
+    [remote] = [
+        r for r in await scan_all(connected, BILL, ChangedSince(since)) if r.link.id == link.id
+    ]
     assert remote.state is State.PAID
     assert remote.amount_paid == written.total
     assert remote.paid_on == DAY + timedelta(days=1)
@@ -174,8 +157,8 @@ async def test_a_date_range_holds_the_bills_dated_in_it(connected: Connected) ->
     supplier = await _supplier(connected)
     for number, day in (("PS-OLD", DAY - timedelta(days=40)), ("PS-NOW", DAY)):
         document = _bill(connected, number, supplier, issue_date=day, due_date=day)
-        await _push_one(connected, _item(connected, BILL, number, document))
-    in_range = await _all(connected, Dated(DAY - timedelta(days=7), DAY))
+        await push_one(connected, item_for(connected, BILL, number, document))
+    in_range = await scan_all(connected, BILL, Dated(DAY - timedelta(days=7), DAY))
     numbers = {r.document.number for r in in_range}
     assert "PS-NOW" in numbers
     assert "PS-OLD" not in numbers

@@ -5,22 +5,18 @@ stored in its words; bill payments made in QuickBooks come back as events; bills
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from syncsvc.pull.poller import Poller
-from syncsvc.push.worker import PushWorker
 from syncsvc.sandbox.quickbooks.books import Books
 from syncsvc.sandbox.quickbooks.company import Company
-from tests.conftest import TenantHandle
 from tests.factories import customer, expense, supplier, supplier_invoice
+from tests.integration import bills_scene
+from tests.integration.bills_scene import enter_costs_to_resolve, reconcile_bills
 from tests.integration.sandbox_helpers import START, Linked, connected_tenant, linked
 
 CONTROL = "/quickbooks/_control"
@@ -40,40 +36,8 @@ async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
         yield value
 
 
-class Scene:
-    def __init__(self, link: Linked, tenant: TenantHandle) -> None:
-        state = link.app.state.syncsvc
-        self.link = link
-        self.headers = tenant.headers
-        self.worker = PushWorker(state.sessions, state.providers, link.clock, rng=random.Random(1))
-        self.poller = Poller(
-            state.sessions, state.providers, link.clock, interval=timedelta(minutes=5)
-        )
-        self.seen = 0
-
-    async def put(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        answer = await self.link.service.put(path, json=body, headers=self.headers)
-        assert answer.status_code in (200, 202), answer.text
-        return answer
-
-    async def sync(self, path: str) -> dict[str, Any]:
-        answer = await self.link.service.get(path, headers=self.headers)
-        assert answer.status_code == 200, answer.text
-        return dict(answer.json()["sync"])
-
-    async def events(self) -> list[dict[str, Any]]:
-        answer = await self.link.service.get(
-            "/v1/events", params={"after": self.seen}, headers=self.headers
-        )
-        events: list[dict[str, Any]] = answer.json()["events"]
-        if events:
-            self.seen = events[-1]["id"]
-        return events
-
-    async def poll(self) -> list[dict[str, Any]]:
-        self.link.advance(331)
-        await self.poller.run_once()
-        return await self.events()
+class Scene(bills_scene.Scene):
+    """The scene, and the sandbox company it pushes to."""
 
     @property
     def company(self) -> Company:
@@ -101,37 +65,8 @@ async def test_supplier_bill_and_expenses_land_once_in_the_resolved_accounts(
     link: Linked,
 ) -> None:
     made = await scene(link)
-    job_type = {"expenses_account": "13"}  # Subcontractors
-    answer = await link.service.put(
-        "/v1/settings/job-types/install", json=job_type, headers=made.headers
-    )
-    assert answer.status_code == 200, answer.text
-    await made.put("/v1/suppliers/sup-1", supplier())
-    await made.put(
-        "/v1/supplier-invoices/bill-1",
-        supplier_invoice(
-            job_type_id="install",
-            lines=[
-                {
-                    "description": "Pipe",
-                    "quantity": "10",
-                    "unit_price": "12.40",
-                    "tax_code": "GST-IN",
-                },
-                {"description": "Hire", "unit_price": "35.00", "account_code": "15"},
-                {
-                    "description": "Fittings",
-                    "unit_price": "8.00",
-                    "job_type_id": "service",  # no override: the default
-                    "tax_code": "GST-IN",
-                },
-            ],
-        ),
-    )
-    await made.put("/v1/expenses/exp-paid", paid_expense())
-    await made.put(
-        "/v1/expenses/exp-owed",
-        expense(supplier_id="sup-1", payee=None, paid_from_account=None, job_type_id="install"),
+    await enter_costs_to_resolve(
+        made, job_type_account="13", line_account="15", paid_from=PAID_FROM
     )
     assert await made.worker.run_once() == 4
 
@@ -340,20 +275,6 @@ async def test_quickbooks_webhook_brings_a_bills_payment_at_once(link: Linked) -
     assert [d["status"] for d in flushed["deliveries"]] == [200]
     events = await made.events()
     assert [e["type"] for e in events] == ["supplier_payment.received", "bill.paid"]
-
-
-async def reconcile_bills(made: Scene, *, fix: bool = False) -> dict[str, Any]:
-    started = await made.link.service.post(
-        "/v1/reconciliations",
-        json={"from": "2026-11-01", "to": "2026-11-30", "kind": "bills", "fix": fix},
-        headers=made.headers,
-    )
-    assert started.status_code == 202, started.text
-    report: dict[str, Any] = (
-        await made.link.service.get(started.headers["location"], headers=made.headers)
-    ).json()
-    assert report["status"] == "done", report
-    return report
 
 
 async def test_bills_reconcile_over_a_date_range_and_the_fix_pushes_what_differs(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from tests.sandbox.quickbooks.conftest import QuickBooksSession
-from tests.sandbox.quickbooks.xsd import assert_entity, assert_response
+from tests.sandbox.quickbooks.xsd import assert_response, sent
 
 
 def expense_line(amount: str, account: str = "12", tax_code: str | None = "1") -> dict[str, Any]:
@@ -22,15 +22,6 @@ def expense_line(amount: str, account: str = "12", tax_code: str | None = "1") -
         "Description": "Copper pipe",
         "AccountBasedExpenseLineDetail": detail,
     }
-
-
-async def sent(qbo: QuickBooksSession, entity: str, body: dict[str, Any]) -> dict[str, Any]:
-    assert_entity(entity, body)
-    answer = await qbo.post(entity.lower(), body)
-    assert answer.status_code == 200, answer.text
-    assert_response(answer.json())
-    created: dict[str, Any] = answer.json()[entity]
-    return created
 
 
 async def refused(qbo: QuickBooksSession, entity: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -92,16 +92,20 @@ def _lines(document: PurchaseDocument) -> list[Body]:
     return lines
 
 
-def bill_body(document: PurchaseDocument, number: str, link: Link) -> Body:
-    """A Bill owed to the vendor `document.contact` under `number` (the supplier's number;
-    an expense owed: its key)."""
-    body: Body = {
-        "VendorRef": {"value": document.contact},
+def _transaction(document: PurchaseDocument, number: str) -> Body:
+    """What a Bill and a Purchase both hold: the number, the date, the tax mode, the lines."""
+    return {
         "DocNumber": number,
         "TxnDate": document.issue_date.isoformat(),
         "GlobalTaxCalculation": CALCULATIONS[document.tax_mode],
         "Line": _lines(document),
     }
+
+
+def bill_body(document: PurchaseDocument, number: str, link: Link) -> Body:
+    """A Bill owed to the vendor `document.contact` under `number` (the supplier's number;
+    an expense owed: its key)."""
+    body: Body = {"VendorRef": {"value": document.contact}, **_transaction(document, number)}
     if document.due_date:
         body["DueDate"] = document.due_date.isoformat()
     if document.kind == "expense" and document.reference:
@@ -115,10 +119,7 @@ def purchase_body(document: PurchaseDocument, key: str, link: Link, account_kind
     body: Body = {
         "PaymentType": "CreditCard" if account_kind == CARD_ACCOUNT else "Cash",
         "AccountRef": {"value": document.paid_from},
-        "DocNumber": key,
-        "TxnDate": document.issue_date.isoformat(),
-        "GlobalTaxCalculation": CALCULATIONS[document.tax_mode],
-        "Line": _lines(document),
+        **_transaction(document, key),
     }
     if document.contact:
         body["EntityRef"] = {"value": document.contact, "type": "Vendor"}

@@ -36,17 +36,8 @@ NAMED = ("Customer", "Vendor", "Employee")
 ENTITIES = WRITABLE + READ_ONLY
 # CDC covers every entity but these (FACTS.md section 2).
 NOT_IN_CDC = ("TaxCode", "TaxRate")
-# Webhooks are sent for these.
-NOTIFIED = (
-    "Customer",
-    "Invoice",
-    "Payment",
-    "CreditMemo",
-    "Vendor",
-    "Bill",
-    "Purchase",
-    "BillPayment",
-)
+# Webhooks are sent for these: what the API writes, but Items.
+NOTIFIED = tuple(entity for entity in WRITABLE if entity != "Item")
 
 
 def entity_named(name: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from syncsvc.sandbox.quickbooks.chart import PAYABLES
 from syncsvc.sandbox.quickbooks.company import Company, Ref
-from syncsvc.sandbox.quickbooks.totals import ZERO, cents, ref_of
+from syncsvc.sandbox.quickbooks.totals import ZERO, cents, ref_of, tax_detail, taxed_line
 from syncsvc.sandbox.quickbooks.wire import (
     business,
     date_of,
@@ -158,14 +158,9 @@ class PurchaseRules:
                     raise business(NO_RATE, f"{prefix}TaxCodeRef")
                 rate_id, rate = self._purchase_rate(code_id, element)
                 percents[rate_id] = rate
+                tax, net, gross = taxed_line(amount, rate, calculation)
                 if calculation == "TaxInclusive":
-                    tax = cents(amount * rate / (100 + rate))
-                    net = amount - tax
                     stored_detail["TaxInclusiveAmt"] = amount
-                else:
-                    tax = cents(amount * rate / 100)
-                    net = amount
-                    gross = amount + tax
                 taxed[rate_id][0] += tax
                 taxed[rate_id][1] += net
                 stored_detail["TaxAmount"] = tax
@@ -184,23 +179,7 @@ class PurchaseRules:
             if line.get("Description"):
                 stored["Description"] = text_of(line["Description"], f"{element}.Description")
             lines.append(stored)
-        tax_detail: Doc = {
-            "TotalTax": sum((tax for tax, _ in taxed.values()), ZERO),
-            "TaxLine": [
-                {
-                    "Amount": tax,
-                    "DetailType": "TaxLineDetail",
-                    "TaxLineDetail": {
-                        "TaxRateRef": {"value": rate_id},
-                        "PercentBased": True,
-                        "TaxPercent": percents[rate_id],
-                        "NetAmountTaxable": net,
-                    },
-                }
-                for rate_id, (tax, net) in sorted(taxed.items())
-            ],
-        }
-        return lines, tax_detail, total, calculation
+        return lines, tax_detail(taxed, percents), total, calculation
 
     def _dated(self, body: Doc, existing: Doc | None) -> str:
         today = self.company.clock().date()

@@ -161,14 +161,15 @@ def build_router(store: QuickBooksStore, webhooks: Webhooks) -> APIRouter:
 
     @router.delete("/bill-payments/{payment_id}", response_model=None)
     async def delete_bill_payment(payment_id: str, realm_id: str | None = RealmParam) -> Any:
-        books = Books(company(realm_id))
-        payment = books.company.get("BillPayment", payment_id)
-        if payment is None:
-            return _missing(f"bill payment {payment_id}")
+        return delete(Books(company(realm_id)), "BillPayment", payment_id, "bill payment")
+
+    def delete(books: Books, entity: str, entity_id: str, what: str) -> Any:
+        """The user deletes a payment or bill payment (at its current SyncToken)."""
+        held = books.company.get(entity, entity_id)
+        if held is None:
+            return _missing(f"{what} {entity_id}")
         try:
-            return to_wire(
-                books.delete("BillPayment", {"Id": payment_id, "SyncToken": payment["SyncToken"]})
-            )
+            return to_wire(books.delete(entity, {"Id": entity_id, "SyncToken": held["SyncToken"]}))
         except QboFault as fault:
             return _refused(fault)
 
@@ -235,16 +236,7 @@ def build_router(store: QuickBooksStore, webhooks: Webhooks) -> APIRouter:
 
     @router.delete("/payments/{payment_id}", response_model=None)
     async def delete_payment(payment_id: str, realm_id: str | None = RealmParam) -> Any:
-        books = Books(company(realm_id))
-        payment = books.company.get("Payment", payment_id)
-        if payment is None:
-            return _missing(f"payment {payment_id}")
-        try:
-            return to_wire(
-                books.delete("Payment", {"Id": payment_id, "SyncToken": payment["SyncToken"]})
-            )
-        except QboFault as fault:
-            return _refused(fault)
+        return delete(Books(company(realm_id)), "Payment", payment_id, "payment")
 
     @router.put("/book-close-date")
     async def book_close_date(body: BookClose, realm_id: str | None = RealmParam) -> Any:
