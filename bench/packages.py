@@ -188,7 +188,12 @@ def _quickbooks_pay(sandbox: Sandbox, payments: Sequence[Paid]) -> None:
 def _quickbooks_duplicates(sandbox: Sandbox) -> int:
     extra = 0
     for company in sandbox.quickbooks.store.companies.values():
-        numbers = Counter(str(doc.get("DocNumber")) for doc in company.all("Invoice"))
+        numbers = Counter(
+            (entity, (doc.get("VendorRef") or {}).get("value"), str(doc.get("DocNumber")))
+            # A bill's number is its vendor's: two vendors may use the same one.
+            for entity in ("Invoice", "Bill")
+            for doc in company.all(entity)
+        )
         extra += sum(count - 1 for count in numbers.values() if count > 1)
     return extra
 
@@ -213,6 +218,8 @@ QUICKBOOKS = Package(
     pay=_quickbooks_pay,
     duplicates=_quickbooks_duplicates,
     batch_route="POST /batch",
+    # Cost of Sales; GST, a code of the company's own that the tax mapping passes through.
+    purchases=Purchases(bills_account="12", tax_code="1"),
 )
 
 PACKAGES = {package.name: package for package in (XERO, QUICKBOOKS)}

@@ -18,6 +18,7 @@ import httpx
 from syncsvc.kit.signatures import hmac_sha256_base64
 from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import Books, Package
+from syncsvc.providers.registry import build_registry
 from tests.conftest import TenantHandle
 from tests.integration.sandbox_helpers import START, WEBHOOK_KEY, Linked, connected_tenant, linked
 
@@ -61,10 +62,21 @@ class Driver:
     # The control surface's fault that refuses the next call for the rate limit.
     rate_limit_fault: dict[str, int]
     variant: str = ""  # one package, another kind of organisation (MYOB: Essentials)
+    # Purchases (where the package writes them): an expense account, a tax code for costs,
+    # and paying a bill as the package's user (-> the payment's id).
+    expense_account: str = ""
+    purchase_tax_code: str = ""
+    pay_bill_in_package: Callable[[Connected, str, Decimal, date], Any] | None = None
 
     @property
     def label(self) -> str:
         return f"{self.name}-{self.variant}" if self.variant else self.name
+
+    @property
+    def writes_purchases(self) -> bool:
+        """Whether the package takes bills, as its facts say."""
+        facts = build_registry(None)[self.name].facts
+        return RecordKind.SUPPLIER_INVOICE in facts.capabilities.writes
 
 
 async def _revoke_by_oauth(connected: Connected, refresh_token: str) -> None:
@@ -101,6 +113,10 @@ async def _xero_delete_payment(connected: Connected, payment_id: str) -> None:
     await connected.control("DELETE", f"/payments/{payment_id}")
 
 
+async def _xero_pay_bill(connected: Connected, bill_id: str, amount: Decimal, day: date) -> str:
+    return await _xero_pay(connected, bill_id, amount, day)
+
+
 def _xero_webhook(secret: str, organisation_id: str) -> tuple[dict[str, str], bytes]:
     body = (
         '{"events":[{"resourceUrl":"https://api.xero.com/api.xro/2.0/Invoices/1",'
@@ -122,6 +138,9 @@ XERO = Driver(
         RecordKind.INVOICE: "POST /Invoices",
         RecordKind.CREDIT_NOTE: "POST /CreditNotes",
         RecordKind.PAYMENT: "POST /Payments",
+        RecordKind.SUPPLIER: "POST /Contacts",
+        RecordKind.SUPPLIER_INVOICE: "POST /Invoices",
+        RecordKind.EXPENSE: "POST /BankTransactions",
     },
     key_limits={
         RecordKind.CUSTOMER: 50,
@@ -137,6 +156,9 @@ XERO = Driver(
     lock_books=_xero_lock,
     revoke_grant=_revoke_by_oauth,
     rate_limit_fault={"burst_429": 1},
+    expense_account="429",  # General Expenses
+    purchase_tax_code="INPUT2",
+    pay_bill_in_package=_xero_pay_bill,
 )
 
 
@@ -153,15 +175,24 @@ async def _quickbooks_connect(database_url: str, data_dir: Path) -> AsyncIterato
         yield Connected(link, tenant, hub.books(active), package, QUICKBOOKS)
 
 
+async def _quickbooks_paid(connected: Connected, path: str, body: dict[str, str]) -> str:
+    """The user's payment (or bill payment) from the Business Cheque Account: its Id."""
+    answer = await connected.control("POST", path, json=body)
+    return str(answer.json()["Id"])
+
+
 async def _quickbooks_pay(
     connected: Connected, invoice_key: str, amount: Decimal, day: date
 ) -> str:
-    answer = await connected.control(
-        "POST",
-        f"/invoices/{invoice_key}/payments",
-        json={"amount": str(amount), "date": day.isoformat(), "deposit_account_id": "1"},
-    )
-    return str(answer.json()["Id"])
+    paid = {"amount": str(amount), "date": day.isoformat(), "deposit_account_id": "1"}
+    return await _quickbooks_paid(connected, f"/invoices/{invoice_key}/payments", paid)
+
+
+async def _quickbooks_pay_bill(
+    connected: Connected, bill_id: str, amount: Decimal, day: date
+) -> str:
+    paid = {"amount": str(amount), "date": day.isoformat(), "account_id": "1"}
+    return await _quickbooks_paid(connected, f"/bills/{bill_id}/payments", paid)
 
 
 async def _quickbooks_delete_payment(connected: Connected, payment_id: str) -> None:
@@ -203,6 +234,9 @@ QUICKBOOKS = Driver(
     lock_books=_quickbooks_lock,
     revoke_grant=_revoke_by_oauth,
     rate_limit_fault={"burst_429": 1},
+    expense_account="12",  # Cost of Sales
+    purchase_tax_code="1",  # GST, whose purchase rate is 10%
+    pay_bill_in_package=_quickbooks_pay_bill,
 )
 
 

@@ -25,6 +25,7 @@ from syncsvc.providers.errors import (
 )
 from syncsvc.push.worker import PushWorker
 from tests.contract.drivers import Connected
+from tests.contract.helpers import item_for, push_one, scan_all
 from tests.factories import customer, invoice, payment
 from tests.integration.sandbox_helpers import START
 
@@ -35,25 +36,9 @@ def _contact(name: str, number: str) -> Contact:
     return Contact(name=name, number=number, email=f"{number.lower()}@example.com")
 
 
-async def _push_one(connected: Connected, item: PushItem) -> Link:
-    [answer] = await connected.books.push(item.kind, [item])
-    assert answer.error is None, answer.error
-    assert answer.link is not None
-    assert answer.link.id
-    return answer.link
-
-
-def _item(
-    connected: Connected, kind: RecordKind, host_id: str, document: Any, **kw: Any
-) -> PushItem:
-    key = connected.books.key_for(kind, host_id, document)
-    link = kw.pop("link", None) or Link(key=key)
-    return PushItem(kind, host_id, document, link, **kw)
-
-
 async def _new_contact(connected: Connected, number: str = "C-1") -> Link:
     document = _contact(f"Customer {number}", number)
-    return await _push_one(connected, _item(connected, RecordKind.CUSTOMER, number, document))
+    return await push_one(connected, item_for(connected, RecordKind.CUSTOMER, number, document))
 
 
 def _invoice(connected: Connected, number: str, contact_id: str, **changes: Any) -> SalesDocument:
@@ -76,25 +61,18 @@ def _invoice(connected: Connected, number: str, contact_id: str, **changes: Any)
 
 async def _new_invoice(connected: Connected, number: str, contact_id: str) -> Link:
     document = _invoice(connected, number, contact_id)
-    return await _push_one(connected, _item(connected, RecordKind.INVOICE, number, document))
-
-
-async def _all(connected: Connected, kind: RecordKind, query: Any) -> list[Any]:
-    found: list[Any] = []
-    async for page in connected.books.scan(kind, query):
-        found += page
-    return found
+    return await push_one(connected, item_for(connected, RecordKind.INVOICE, number, document))
 
 
 async def test_a_second_push_of_a_record_updates_it(connected: Connected) -> None:
     first = await _new_contact(connected)
     renamed = _contact("Harbour Cafe (renamed)", "C-1")
-    item = _item(connected, RecordKind.CUSTOMER, "C-1", renamed, link=first)
-    second = await _push_one(connected, item)
+    item = item_for(connected, RecordKind.CUSTOMER, "C-1", renamed, link=first)
+    second = await push_one(connected, item)
     assert second.id == first.id
     found = await connected.books.find(RecordKind.CUSTOMER, [str(first.key)])
     assert found[str(first.key)].document.name == "Harbour Cafe (renamed)"
-    everyone = await _all(connected, RecordKind.CUSTOMER, Everything())
+    everyone = await scan_all(connected, RecordKind.CUSTOMER, Everything())
     assert [r.link.id for r in everyone if r.link.key == first.key] == [first.id]
 
 
@@ -105,16 +83,16 @@ async def test_a_lost_answer_is_found_by_its_key_and_never_written_twice(
     route = connected.driver.write_routes[RecordKind.INVOICE]
     await connected.control("PUT", "/faults", json={"lose_next": [route]})
     document = _invoice(connected, "INV-LOST", str(contact.id))
-    item = _item(connected, RecordKind.INVOICE, "inv-lost", document)
+    item = item_for(connected, RecordKind.INVOICE, "inv-lost", document)
     with pytest.raises(Transient) as lost:
         await connected.books.push(RecordKind.INVOICE, [item])
     assert lost.value.uncertain
     found = await connected.books.find(RecordKind.INVOICE, [str(item.link.key)])
     held = found[str(item.link.key)]
     adopted = PushItem(item.kind, item.host_id, document, held.link)
-    again = await _push_one(connected, adopted)
+    again = await push_one(connected, adopted)
     assert again.id == held.link.id
-    in_range = await _all(connected, RecordKind.INVOICE, Dated(DAY, DAY))
+    in_range = await scan_all(connected, RecordKind.INVOICE, Dated(DAY, DAY))
     assert [r.link.id for r in in_range if r.document.number == "INV-LOST"] == [held.link.id]
 
 
@@ -126,8 +104,8 @@ async def test_one_invalid_item_fails_alone_and_the_rest_are_written(
     bad_line = Line("Labour", Decimal(1), Decimal("10.00"), "NO-SUCH-ACCOUNT", None)
     bad = _invoice(connected, "INV-BAD", str(contact.id), lines=(bad_line,))
     items = [
-        _item(connected, RecordKind.INVOICE, "inv-good", good),
-        _item(connected, RecordKind.INVOICE, "inv-bad", bad),
+        item_for(connected, RecordKind.INVOICE, "inv-good", good),
+        item_for(connected, RecordKind.INVOICE, "inv-bad", bad),
     ]
     answers = await connected.books.push(RecordKind.INVOICE, items)
     assert [a.host_id for a in answers] == ["inv-good", "inv-bad"]
@@ -143,7 +121,7 @@ async def test_a_document_in_a_locked_period_is_refused_as_such(connected: Conne
     await connected.driver.lock_books(connected, DAY)
     document = _invoice(connected, "INV-LOCKED", str(contact.id))
     [answer] = await connected.books.push(
-        RecordKind.INVOICE, [_item(connected, RecordKind.INVOICE, "inv-locked", document)]
+        RecordKind.INVOICE, [item_for(connected, RecordKind.INVOICE, "inv-locked", document)]
     )
     assert isinstance(answer.error, RecordError)
     assert answer.error.reason is Reason.LOCKED_PERIOD
@@ -191,7 +169,7 @@ async def test_an_edited_payment_leaves_one_live_payment(connected: Connected) -
     read = (await link.service.get("/v1/payments/pay-1", headers=h)).json()
     assert read["sync"]["state"] == "synced", read["sync"]
     invoice_id = (await link.service.get("/v1/invoices/inv-1", headers=h)).json()["sync"]
-    paid = await _all(connected, RecordKind.PAYMENT, Dated(DAY - timedelta(days=30), DAY))
+    paid = await scan_all(connected, RecordKind.PAYMENT, Dated(DAY - timedelta(days=30), DAY))
     live = [r for r in paid if r.state is not State.GONE]
     on_invoice = [r for r in live if r.document.invoice == invoice_id["provider_id"]]
     assert [r.document.amount for r in on_invoice] == [Decimal("80.00")]
@@ -205,12 +183,12 @@ async def test_a_stale_version_never_stays_the_service_copy(connected: Connected
     refuse with Conflict), what the service is told is the package's version now."""
     first = await _new_contact(connected)
     fresh = _contact("Edited once", "C-1")
-    second = await _push_one(
-        connected, _item(connected, RecordKind.CUSTOMER, "C-1", fresh, link=first)
+    second = await push_one(
+        connected, item_for(connected, RecordKind.CUSTOMER, "C-1", fresh, link=first)
     )
     stale = _contact("Edited with a stale version", "C-1")
     [answer] = await connected.books.push(
-        RecordKind.CUSTOMER, [_item(connected, RecordKind.CUSTOMER, "C-1", stale, link=first)]
+        RecordKind.CUSTOMER, [item_for(connected, RecordKind.CUSTOMER, "C-1", stale, link=first)]
     )
     held = (await connected.books.find(RecordKind.CUSTOMER, [str(first.key)]))[str(first.key)]
     if answer.error is not None:
@@ -226,7 +204,9 @@ async def test_changes_come_back_oldest_first(connected: Connected) -> None:
     for number in ("C-3", "C-1", "C-2"):
         connected.link.advance(10)
         await _new_contact(connected, number)
-    changed = await _all(connected, RecordKind.CUSTOMER, ChangedSince(since - timedelta(seconds=1)))
+    changed = await scan_all(
+        connected, RecordKind.CUSTOMER, ChangedSince(since - timedelta(seconds=1))
+    )
     ours = [r for r in changed if r.link.key in ("C-1", "C-2", "C-3")]
     assert [r.link.key for r in ours] == ["C-3", "C-1", "C-2"]
     moments = [r.updated_at for r in ours]
@@ -244,9 +224,9 @@ async def test_a_payment_deleted_in_the_package_comes_back_gone(connected: Conne
     connected.link.advance(5)
     await connected.driver.delete_payment_in_package(connected, payment_id)
     if connected.books.capabilities.sees_deletions:
-        seen = await _all(connected, RecordKind.PAYMENT, ChangedSince(since))
+        seen = await scan_all(connected, RecordKind.PAYMENT, ChangedSince(since))
     else:
-        seen = await _all(connected, RecordKind.PAYMENT, ByIds((payment_id,)))
+        seen = await scan_all(connected, RecordKind.PAYMENT, ByIds((payment_id,)))
     [remote] = [r for r in seen if r.link.id == payment_id]
     assert remote.state is State.GONE
     assert await connected.books.find(RecordKind.PAYMENT, [str(remote.link.key)]) == {}
@@ -332,8 +312,8 @@ async def test_a_date_range_holds_the_documents_dated_in_it(connected: Connected
     contact = await _new_contact(connected)
     for number, day in (("INV-OLD", DAY - timedelta(days=40)), ("INV-NOW", DAY)):
         document = _invoice(connected, number, str(contact.id), issue_date=day)
-        await _push_one(connected, _item(connected, RecordKind.INVOICE, number, document))
-    in_range = await _all(connected, RecordKind.INVOICE, Dated(DAY - timedelta(days=7), DAY))
+        await push_one(connected, item_for(connected, RecordKind.INVOICE, number, document))
+    in_range = await scan_all(connected, RecordKind.INVOICE, Dated(DAY - timedelta(days=7), DAY))
     numbers = {r.document.number for r in in_range}
     assert "INV-NOW" in numbers
     assert "INV-OLD" not in numbers

@@ -1,16 +1,20 @@
-"""A package that does not take suppliers, bills or expenses yet (QuickBooks Online, for now):
-each record waits `blocked` with why, nothing is sent for it, the sales side goes on, and its
-poll reads no bills."""
+"""A package that does not take suppliers, bills or expenses: each record waits `blocked` with
+why, nothing is sent for it, the sales side goes on, and its poll reads no bills. Every
+package with a sandbox takes purchases now or soon, so the engine's blocking is tested on
+QuickBooks Online with its facts narrowed to the sales side."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from syncsvc.providers.base import SALES_KINDS
+from syncsvc.providers.quickbooks.package import QuickBooksPackage
 from syncsvc.pull.poller import Poller
 from syncsvc.push.worker import PushWorker
 from tests.factories import customer, expense, supplier, supplier_invoice
@@ -21,8 +25,15 @@ SETTINGS = {"payments_account": "1", "default_income_account": "5"}
 
 
 @pytest.fixture
-async def link(database_url: str, tmp_path: Path) -> AsyncIterator[Linked]:
+async def link(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Linked]:
     async with linked(database_url, tmp_path, START, provider="quickbooks") as value:
+        adapters = value.app.state.syncsvc.providers.adapters
+        facts = adapters["quickbooks"].facts
+        narrowed = replace(facts.capabilities, writes=SALES_KINDS)
+        sales_only = QuickBooksPackage(replace(facts, capabilities=narrowed))
+        monkeypatch.setitem(adapters, "quickbooks", sales_only)
         yield value
 
 

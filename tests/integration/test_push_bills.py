@@ -3,17 +3,11 @@ the account resolution chooses, and what is paid in Xero comes back as events.""
 
 from __future__ import annotations
 
-import random
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from syncsvc.pull.poller import Poller
-from syncsvc.push.worker import PushWorker
-from tests.conftest import TenantHandle
 from tests.factories import customer, expense, supplier, supplier_invoice
+from tests.integration.bills_scene import Scene, enter_costs_to_resolve, reconcile_bills
 from tests.integration.sandbox_helpers import Linked, connected_tenant
 
 SETTINGS = {
@@ -23,42 +17,6 @@ SETTINGS = {
     "expenses_account": "429",
     "xero": {"tax_types": {"GST": "OUTPUT2", "GST-IN": "INPUT2"}},
 }
-
-
-class Scene:
-    def __init__(self, link: Linked, tenant: TenantHandle) -> None:
-        state = link.app.state.syncsvc
-        self.link = link
-        self.headers = tenant.headers
-        self.worker = PushWorker(state.sessions, state.providers, link.clock, rng=random.Random(1))
-        self.poller = Poller(
-            state.sessions, state.providers, link.clock, interval=timedelta(minutes=5)
-        )
-        self.seen = 0
-
-    async def put(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        answer = await self.link.service.put(path, json=body, headers=self.headers)
-        assert answer.status_code in (200, 202), answer.text
-        return answer
-
-    async def sync(self, path: str) -> dict[str, Any]:
-        answer = await self.link.service.get(path, headers=self.headers)
-        assert answer.status_code == 200, answer.text
-        return dict(answer.json()["sync"])
-
-    async def events(self) -> list[dict[str, Any]]:
-        answer = await self.link.service.get(
-            "/v1/events", params={"after": self.seen}, headers=self.headers
-        )
-        events: list[dict[str, Any]] = answer.json()["events"]
-        if events:
-            self.seen = events[-1]["id"]
-        return events
-
-    async def poll(self) -> list[dict[str, Any]]:
-        self.link.advance(331)
-        await self.poller.run_once()
-        return await self.events()
 
 
 async def scene(link: Linked, **settings: Any) -> Scene:
@@ -78,38 +36,7 @@ async def test_supplier_bill_and_expenses_land_once_in_the_resolved_accounts(
     link: Linked,
 ) -> None:
     made = await scene(link)
-    job_type = {"expenses_account": "400"}
-    answer = await link.service.put(
-        "/v1/settings/job-types/install", json=job_type, headers=made.headers
-    )
-    assert answer.status_code == 200, answer.text
-    await made.put("/v1/suppliers/sup-1", supplier())
-    await made.put(
-        "/v1/supplier-invoices/bill-1",
-        supplier_invoice(
-            job_type_id="install",
-            lines=[
-                {
-                    "description": "Pipe",
-                    "quantity": "10",
-                    "unit_price": "12.40",
-                    "tax_code": "GST-IN",
-                },
-                {"description": "Hire", "unit_price": "35.00", "account_code": "429"},
-                {
-                    "description": "Fittings",
-                    "unit_price": "8.00",
-                    "job_type_id": "service",  # no override: the default
-                    "tax_code": "GST-IN",
-                },
-            ],
-        ),
-    )
-    await made.put("/v1/expenses/exp-paid", expense())
-    await made.put(
-        "/v1/expenses/exp-owed",
-        expense(supplier_id="sup-1", payee=None, paid_from_account=None, job_type_id="install"),
-    )
+    await enter_costs_to_resolve(made, job_type_account="400", line_account="429", paid_from="090")
     assert await made.worker.run_once() == 4
 
     ledger = books(link)
@@ -286,20 +213,6 @@ async def test_purchases_tax_types_xero_lacks_or_keeps_for_sales_are_refused(
         "tax code INPUT2 (GST on Expenses) is not tax-free on costs (its purchase rate is "
         "15%); choose one of NONE (No GST)"
     )
-
-
-async def reconcile_bills(made: Scene, *, fix: bool = False) -> dict[str, Any]:
-    started = await made.link.service.post(
-        "/v1/reconciliations",
-        json={"from": "2026-11-01", "to": "2026-11-30", "kind": "bills", "fix": fix},
-        headers=made.headers,
-    )
-    assert started.status_code == 202, started.text
-    report: dict[str, Any] = (
-        await made.link.service.get(started.headers["location"], headers=made.headers)
-    ).json()
-    assert report["status"] == "done", report
-    return report
 
 
 async def test_bills_reconcile_over_a_date_range_and_the_fix_pushes_what_differs(

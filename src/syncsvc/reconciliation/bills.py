@@ -17,7 +17,7 @@ from syncsvc.providers.base import Dated
 from syncsvc.providers.documents import Line, PurchaseDocument, Remote, State
 from syncsvc.providers.errors import Misconfigured
 from syncsvc.push import prepare
-from syncsvc.push.prepare import Policy, policy_for
+from syncsvc.push.prepare import Policy, line_amount, policy_for
 from syncsvc.push.worker import PushWorker
 from syncsvc.reconciliation.compare import EXPECTED_STATE
 from syncsvc.reconciliation.repository import ReconciliationRepository
@@ -75,8 +75,9 @@ async def _provider(run: Run) -> str:
 def _line_view(line: Line, with_tax: bool) -> dict[str, str]:
     view = {
         "description": line.description,
-        "quantity": str(line.quantity.normalize()),
-        "unit_price": str(line.unit_price.normalize()),
+        # The line's amount, not its quantity and price: a package may keep an amount
+        # alone on a cost line (QuickBooks' expense lines), and the books show the amount.
+        "amount": str(line_amount(line.quantity, line.unit_price, line.discount_rate)),
         "account": line.account,
     }
     if with_tax:

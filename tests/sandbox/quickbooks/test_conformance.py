@@ -5,21 +5,16 @@ Fault) by element and attribute names and enumerations."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from syncsvc.sandbox.quickbooks.schema import load
 from tests.sandbox.quickbooks.conftest import QuickBooksSession, sales_line
-from tests.sandbox.quickbooks.xsd import assert_entity, assert_response, problems, schema
-
-
-async def sent(qbo: QuickBooksSession, entity: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST a request entity that conforms, and check the answer conforms too."""
-    assert_entity(entity, body)
-    answer = await qbo.post(entity.lower(), body)
-    assert answer.status_code == 200, answer.text
-    assert_response(answer.json())
-    created: dict[str, Any] = answer.json()[entity]
-    return created
+from tests.sandbox.quickbooks.xsd import (
+    assert_entity,
+    assert_response,
+    problems,
+    schema,
+    sent,
+)
 
 
 def test_the_sandboxs_table_is_the_xsds() -> None:

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from syncsvc.sandbox.quickbooks.schema import Schema, read_xsds
+
+if TYPE_CHECKING:
+    from tests.sandbox.quickbooks.conftest import QuickBooksSession
 
 REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "quickbooks"
 
@@ -38,3 +41,13 @@ def assert_response(value: Any) -> None:
     IntuitResponse by Intuit's XSDs."""
     found = problems(value, "IntuitResponse", "IntuitResponse")
     assert not found, "; ".join(found[:8])
+
+
+async def sent(qbo: QuickBooksSession, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a request entity that conforms, and check the answer conforms too."""
+    assert_entity(entity, body)
+    answer = await qbo.post(entity.lower(), body)
+    assert answer.status_code == 200, answer.text
+    assert_response(answer.json())
+    created: dict[str, Any] = answer.json()[entity]
+    return created

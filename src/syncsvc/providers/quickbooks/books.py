@@ -1,12 +1,13 @@
 """QuickBooks Online behind `Books`: batched writes, a stale SyncToken (5010) re-read and
-written again before it is a Conflict, customers' name clashes (6240) resolved, the Service
+written again before it is a Conflict, customers' and vendors' name clashes (6240) resolved,
+bills and expenses (Bills and Purchases, mapped in `purchases.py`), the Service
 item per income account found or made, credit memos applied by payments, finding by the
 service's keys, and reading changes (CDC), date ranges, ids and lookups."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,13 +31,14 @@ from syncsvc.providers.documents import (
     Contact,
     Document,
     Link,
+    PurchaseDocument,
     Receipt,
     Remote,
     SalesDocument,
     State,
 )
 from syncsvc.providers.errors import Misconfigured, Reason, RecordError, Rejected
-from syncsvc.providers.quickbooks import mapping, reads
+from syncsvc.providers.quickbooks import mapping, purchases, reads
 from syncsvc.providers.quickbooks.batches import Write, Written, request_id, run
 from syncsvc.providers.quickbooks.client import NotFound, QuickBooksClient, is_stale
 from syncsvc.providers.quickbooks.lookups import (
@@ -53,7 +55,12 @@ ENTITY = {
     RecordKind.INVOICE: "Invoice",
     RecordKind.CREDIT_NOTE: "CreditMemo",
     RecordKind.PAYMENT: "Payment",
+    RecordKind.SUPPLIER: "Vendor",
+    RecordKind.SUPPLIER_INVOICE: "Bill",
+    RecordKind.EXPENSE: "Purchase",  # paid; one owed is a Bill
 }
+CONTACTS = (RecordKind.CUSTOMER, RecordKind.SUPPLIER)
+PURCHASES = (RecordKind.SUPPLIER_INVOICE, RecordKind.EXPENSE)
 CDC_WINDOW = timedelta(days=29)  # CDC looks 30 days back; a margin for clocks
 Body = dict[str, Any]
 Builder = Callable[[Link], Body]
@@ -86,7 +93,11 @@ class QuickBooksBooks:
 
     def key_for(self, kind: RecordKind, host_id: str, document: Document) -> str:
         if isinstance(document, Contact):
+            if kind is RecordKind.SUPPLIER:
+                return purchases.supplier_key(host_id, document.number)
             return mapping.customer_key(host_id, document)
+        if isinstance(document, PurchaseDocument):
+            return purchases.key_for(kind, host_id, document)
         if isinstance(document, SalesDocument):
             return mapping.doc_number(document.number)
         assert isinstance(document, Receipt)  # the engine sends only the kinds it writes
@@ -97,10 +108,12 @@ class QuickBooksBooks:
     async def push(self, kind: RecordKind, items: Sequence[PushItem]) -> list[PushResult]:
         if not items:
             return []
-        if kind is RecordKind.CUSTOMER:
-            return await self._push_customers(items)
+        if kind in CONTACTS:
+            return await self._push_contacts(ENTITY[kind], items)
         if kind is RecordKind.PAYMENT:
             return await self._push_payments(items)
+        if kind in PURCHASES:
+            return await self._push_purchases(items)
         return await self._push_sales(kind, items)
 
     async def _write(self, entity: str, ops: list[Op]) -> list[Written]:
@@ -148,9 +161,9 @@ class QuickBooksBooks:
         )
         return PushResult(item.host_id, link)
 
-    # customers
+    # customers and vendors
 
-    async def _push_customers(self, items: Sequence[PushItem]) -> list[PushResult]:
+    async def _push_contacts(self, entity: str, items: Sequence[PushItem]) -> list[PushResult]:
         ops = []
         for item in items:
             assert isinstance(item.document, Contact)
@@ -164,15 +177,18 @@ class QuickBooksBooks:
                     return mapping.customer_body(document, key, link)
 
                 ops.append(Op(item, "update" if item.link.id else "create", build, item.link))
-        answers = await self._write("Customer", ops)
-        answers = await self._resolve_name_clashes(ops, answers)
+        answers = await self._write(entity, ops)
+        answers = await self._resolve_name_clashes(entity, ops, answers)
         return [self._result(op, answer) for op, answer in zip(ops, answers, strict=True)]
 
-    async def _resolve_name_clashes(self, ops: list[Op], answers: list[Written]) -> list[Written]:
-        """A customer refused because its name is held: a customer holding our key is ours
-        (adopted and updated); one holding the name with the same email and no key is the
-        same customer, entered by hand (adopted); any other holder (a vendor or employee
-        too) is someone else, and our name is made unique with the key. Never a duplicate."""
+    async def _resolve_name_clashes(
+        self, entity: str, ops: list[Op], answers: list[Written]
+    ) -> list[Written]:
+        """A customer (or vendor: `entity`) refused because its name is held: one of the
+        same entity holding our key is ours (adopted and updated); one holding the name with
+        the same email and no key is the same, entered by hand (adopted); any other holder
+        (a customer, vendor or employee) is someone else, and our name is made unique with
+        the key. Never a duplicate."""
         clashes = [
             i
             for i, a in enumerate(answers)
@@ -183,14 +199,14 @@ class QuickBooksBooks:
         bodies = {i: ops[i].build(ops[i].link) for i in clashes}
         keys = [str(ops[i].item.link.key) for i in clashes]
         names = [str(body["DisplayName"]) for body in bodies.values()]
-        every = reads.every_state("Customer")
+        every = reads.every_state(entity)
         by_key = {
             str(d.get("AcctNum")): d
-            for d in await reads.matching(self.client, "Customer", "AcctNum", keys, every)
+            for d in await reads.matching(self.client, entity, "AcctNum", keys, every)
         }
         by_name = {
             str(d.get("DisplayName")).lower(): d
-            for d in await reads.matching(self.client, "Customer", "DisplayName", names)
+            for d in await reads.matching(self.client, entity, "DisplayName", names)
         }
         retry: list[int] = []
         for index in clashes:
@@ -210,7 +226,7 @@ class QuickBooksBooks:
 
                 op.build = renamed
             retry.append(index)
-        again = await self._write("Customer", [ops[i] for i in retry])
+        again = await self._write(entity, [ops[i] for i in retry])
         answered = list(answers)
         for index, answer in zip(retry, again, strict=True):
             answered[index] = answer
@@ -434,6 +450,160 @@ class QuickBooksBooks:
             results[position] = self._result(op, answer)
         return [results[position] for position in range(len(items))]
 
+    # bills and expenses
+
+    async def _push_purchases(self, items: Sequence[PushItem]) -> list[PushResult]:
+        """Bills (a supplier's invoice, an expense owed) and Purchases (an expense paid),
+        one batch of each; removing either deletes it (QuickBooks voids no Bill). An expense
+        that moved between owed and paid is deleted where it was, then entered anew."""
+        paying = [i.document for i in items if isinstance(i.document, PurchaseDocument)]
+        accounts = {}
+        if any(not purchases.owed(d) for d in paying):
+            accounts = {a.code: a for a in await self._lookups(LookupKind.ACCOUNTS)}
+        moved = await self._moved_expenses(items)
+        results: dict[int, PushResult] = {}
+        # Where each copy is deleted from: a moved expense's old copy goes first.
+        moving: dict[str, list[tuple[int, Op]]] = {"Bill": [], "Purchase": []}
+        for position, (entity, held) in moved.items():
+            item = items[position]
+            old = Link(str(held["Id"]), str(held.get("SyncToken")), item.link.key)
+            moving[entity].append((position, Op(item, "delete", mapping.void_body, old)))
+        for position, result in (await self._run_purchases(moving)).items():
+            if result.error is not None or items[position].remove:
+                results[position] = result
+        groups: dict[str, list[tuple[int, Op]]] = {"Bill": [], "Purchase": []}
+        for position, item in enumerate(items):
+            document = item.document
+            assert isinstance(document, PurchaseDocument)
+            if position in results:
+                continue
+            entity = "Bill" if purchases.owed(document) else "Purchase"
+            link = Link(key=item.link.key) if position in moved else item.link
+            if item.remove:
+                if not link.id:
+                    results[position] = PushResult(item.host_id, item.link)  # nothing there
+                else:
+                    groups[entity].append((position, Op(item, "delete", mapping.void_body, link)))
+                continue
+            try:
+                build = self._purchase_builder(item, document, accounts)
+            except RecordError as exc:
+                results[position] = PushResult(item.host_id, None, exc)
+                continue
+            operation = "update" if link.id else "create"
+            groups[entity].append((position, Op(item, operation, build, link)))
+        results.update(await self._run_purchases(groups))
+        return [results[position] for position in range(len(items))]
+
+    async def _run_purchases(
+        self, groups: dict[str, list[tuple[int, Op]]]
+    ) -> dict[int, PushResult]:
+        """Each entity's writes in its own batches; a deletion of what is gone is done."""
+        results: dict[int, PushResult] = {}
+        for entity, group in groups.items():
+            if not group:
+                continue
+            answers = await self._write(entity, [op for _, op in group])
+            for (position, op), answer in zip(group, answers, strict=True):
+                if op.operation == "delete" and _already_gone(answer.error):
+                    answer = Written(None, None)
+                results[position] = self._result(op, answer)
+        return results
+
+    async def _moved_expenses(self, items: Sequence[PushItem]) -> dict[int, tuple[str, Body]]:
+        """Expenses whose copy is of the other entity than they are now (owed, then paid
+        from an account, or the reverse): position -> (that entity, the copy). A copy is
+        ours when it has our id and carries our key."""
+        wanted: dict[str, dict[int, str]] = {"Bill": {}, "Purchase": {}}
+        for position, item in enumerate(items):
+            document = item.document
+            if (
+                item.link.id
+                and isinstance(document, PurchaseDocument)
+                and document.kind == "expense"
+            ):
+                other = "Purchase" if purchases.owed(document) else "Bill"
+                wanted[other][position] = str(item.link.id)
+        moved: dict[int, tuple[str, Body]] = {}
+        for entity, ids in wanted.items():
+            if not ids:
+                continue
+            held = await self._by_id(entity, list(ids.values()))
+            for position, copy_id in ids.items():
+                copy = held.get(copy_id)
+                if copy is not None and copy.get("DocNumber") == items[position].link.key:
+                    moved[position] = (entity, copy)
+        return moved
+
+    @staticmethod
+    def _purchase_builder(
+        item: PushItem, document: PurchaseDocument, accounts: dict[str, LookupItem]
+    ) -> Builder:
+        key = str(item.link.key)
+        if purchases.owed(document):
+            if not document.contact:
+                raise Rejected(
+                    "QuickBooks holds an expense owed as a Bill, which needs a vendor: give "
+                    "the expense a supplier_id (or the account it was paid from)",
+                    field="supplier_id",
+                )
+            number = mapping.doc_number(document.number) if document.kind == "bill" else key
+
+            def bill(link: Link, document: PurchaseDocument = document) -> Body:
+                return purchases.bill_body(document, number, link)
+
+            return bill
+        account = accounts.get(str(document.paid_from))
+        if account is None or not account.active:
+            raise Rejected(
+                f"QuickBooks has no active account {document.paid_from} to pay the expense from",
+                field="paid_from_account",
+            )
+        kind = account.kind or ""
+
+        def spent(link: Link, document: PurchaseDocument = document) -> Body:
+            return purchases.purchase_body(document, key, link, kind)
+
+        return spent
+
+    async def _bills(self, docs: list[Body]) -> list[Remote[Any]]:
+        """Bills read with the bill payments made on them."""
+        ids = [i for doc in docs for i in purchases.linked_bill_payment_ids(doc)]
+        found = await reads.matching(self.client, "BillPayment", "Id", ids) if ids else []
+        paid = {str(p["Id"]): p for p in found}
+        return [
+            purchases.remote_bill(
+                doc, [paid[i] for i in purchases.linked_bill_payment_ids(doc) if i in paid]
+            )
+            for doc in docs
+        ]
+
+    async def _find_purchases(
+        self, kind: RecordKind, keys: Sequence[str]
+    ) -> dict[str, Remote[Any]]:
+        """Bills by vendor and number; expenses among Purchases and Bills by their key."""
+        wanted = set(keys)
+        if kind is RecordKind.SUPPLIER_INVOICE:
+            numbers = [key.partition("/")[2] for key in keys]
+            bills = await self._bills(
+                await reads.matching(self.client, "Bill", "DocNumber", numbers)
+            )
+            return {
+                str(r.link.key): r
+                for r in bills
+                if r.link.key in wanted and r.state is not State.GONE
+            }
+        spent = await reads.matching(self.client, "Purchase", "DocNumber", keys)
+        owed = await reads.matching(self.client, "Bill", "DocNumber", keys)
+        found: dict[str, Remote[Any]] = {}
+        for remote in [purchases.remote_purchase(doc) for doc in spent] + [
+            replace(r, link=replace(r.link, key=r.document.number)) for r in await self._bills(owed)
+        ]:
+            key = remote.document.number
+            if key in wanted and remote.state is not State.GONE:
+                found.setdefault(key, remote)
+        return found
+
     async def _lookups(self, kind: LookupKind) -> list[LookupItem]:
         if self.session.cached_lookups is not None:
             return await self.session.cached_lookups(kind)
@@ -445,7 +615,9 @@ class QuickBooksBooks:
         if not keys:
             return {}
         entity = ENTITY[kind]
-        if kind is RecordKind.CUSTOMER:
+        if kind in PURCHASES:
+            return await self._find_purchases(kind, keys)
+        if kind in CONTACTS:
             every = reads.every_state(entity)
             docs = await reads.matching(self.client, entity, "AcctNum", keys, every)
         elif kind is RecordKind.PAYMENT:
@@ -464,8 +636,12 @@ class QuickBooksBooks:
         }
 
     async def _remotes(self, kind: RecordKind, docs: list[Body]) -> list[Remote[Any]]:
-        if kind is RecordKind.CUSTOMER:
+        if kind in CONTACTS:
             return [mapping.remote_contact(doc) for doc in docs]
+        if kind is RecordKind.SUPPLIER_INVOICE:
+            return await self._bills(docs)
+        if kind is RecordKind.EXPENSE:
+            return [purchases.remote_purchase(doc) for doc in docs]
         if kind is RecordKind.PAYMENT:
             return [
                 mapping.remote_receipt(doc)
@@ -497,7 +673,7 @@ class QuickBooksBooks:
             where = (
                 f"TxnDate >= '{query.first.isoformat()}' and TxnDate <= '{query.last.isoformat()}'"
             )
-        elif isinstance(query, Everything) and kind is RecordKind.CUSTOMER:
+        elif isinstance(query, Everything) and kind in CONTACTS:
             where = "Active = true" if query.active_only else reads.every_state(entity)
         async for docs in reads.pages(self.client, entity, where):
             yield await self._remotes(kind, docs)
@@ -521,7 +697,7 @@ class QuickBooksBooks:
             yield await self._remotes(kind, docs)
             return
         where = f"MetaData.LastUpdatedTime > '{reads.moment(query.since)}'"
-        if kind is RecordKind.CUSTOMER:
+        if kind in CONTACTS:
             where = f"{where} and {reads.every_state(entity)}"
         async for page in reads.pages(self.client, entity, where, "MetaData.LastUpdatedTime"):
             yield await self._remotes(kind, page)

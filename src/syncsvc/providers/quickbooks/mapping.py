@@ -158,7 +158,7 @@ def is_voided(body: Body) -> bool:
     return note.startswith("Voided") and money(body.get("TotalAmt")) == 0
 
 
-def _link(body: Body, key: str | None) -> Link:
+def link_of(body: Body, key: str | None) -> Link:
     token = body.get("SyncToken")
     return Link(
         str(body["Id"]) if body.get("Id") else None,
@@ -209,14 +209,14 @@ def customer_body(contact: Contact, key: str, link: Link) -> Body:
     if "BillAddr" not in body and "ShipAddr" in body:
         body["BillAddr"] = body["ShipAddr"]
     body["Active"] = contact.active
-    return _versioned(body, link)
+    return versioned(body, link)
 
 
 def deactivate_body(link: Link) -> Body:
     return {"Id": link.id, "SyncToken": link.version or "0", "sparse": True, "Active": False}
 
 
-def _versioned(body: Body, link: Link) -> Body:
+def versioned(body: Body, link: Link) -> Body:
     """An update names the copy and its SyncToken; sparse, so fields a person set in
     QuickBooks that the host does not send are kept."""
     if link.id:
@@ -265,7 +265,7 @@ def remote_contact(body: Body) -> Remote[Contact]:
         active=active,
     )
     state = State.GONE if is_deleted(body) else State.OPEN if active else State.VOID
-    return Remote(_link(body, body.get("AcctNum") or None), state, updated_at(body), contact)
+    return Remote(link_of(body, body.get("AcctNum") or None), state, updated_at(body), contact)
 
 
 # --- items and tax -----------------------------------------------------------------------------
@@ -416,7 +416,7 @@ def sales_body(document: SalesDocument, link: Link, context: SalesContext) -> Bo
         body["CurrencyRef"] = {"value": document.currency}
     if document.kind == "invoice" and document.lead_source:
         body["CustomField"] = [_lead_source(document.lead_source, context, label)]
-    return _versioned(body, link)
+    return versioned(body, link)
 
 
 def _lead_source(value: str, context: SalesContext, label: str) -> Body:
@@ -498,7 +498,7 @@ def remote_sales(body: Body, payments: list[Body] | None = None) -> Remote[Sales
         credits=tuple(credits),
     )
     return Remote(
-        _link(body, body.get("DocNumber") or None),
+        link_of(body, body.get("DocNumber") or None),
         state,
         updated_at(body),
         document,
@@ -588,7 +588,7 @@ def receipt_body(
         body["PaymentRefNum"] = receipt.reference[:REF_NUM_MAX]
     if method:
         body["PaymentMethodRef"] = {"value": method}
-    return _versioned(body, link)
+    return versioned(body, link)
 
 
 def credit_application_body(
@@ -649,7 +649,9 @@ def remote_receipt(body: Body, invoice: str | None = None) -> Remote[Receipt]:
         state = State.VOID
     else:
         state = State.OPEN
-    return Remote(_link(body, note_key(body.get("PrivateNote"))), state, updated_at(body), receipt)
+    return Remote(
+        link_of(body, note_key(body.get("PrivateNote"))), state, updated_at(body), receipt
+    )
 
 
 def gone(entity_id: str) -> Body:

@@ -15,7 +15,7 @@ PAGE = 1000
 IN_CHUNK = 50
 Body = dict[str, Any]
 # Lists answer active records only unless a query names `Active`.
-LISTS = ("Customer", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
+LISTS = ("Customer", "Vendor", "Item", "Account", "TaxCode", "TaxRate", "PaymentMethod")
 
 
 def in_list(values: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ records a `SyncToken`."""
 
 from datetime import timedelta
 
+from syncsvc.models.enums import RecordKind
 from syncsvc.providers.base import (
     Capabilities,
     LookupKind,
@@ -43,6 +44,7 @@ QUICKBOOKS = ProviderFacts(
         sees_deletions=True,
         webhooks=True,
         income_account_on="item",
+        writes=frozenset(RecordKind),
     ),
     tax_code_setting=("quickbooks", "tax_codes"),
     idempotency="query",

@@ -21,6 +21,11 @@ KINDS_BY_ENTITY = {
     "invoice": frozenset({RecordKind.INVOICE}),
     "payment": frozenset({RecordKind.PAYMENT, RecordKind.INVOICE}),
     "creditmemo": frozenset({RecordKind.INVOICE}),
+    # A bill payment changes the bill it pays: bills are read with their payments.
+    "bill": frozenset({RecordKind.SUPPLIER_INVOICE}),
+    "billpayment": frozenset({RecordKind.SUPPLIER_INVOICE}),
+    "vendor": frozenset({RecordKind.SUPPLIER}),
+    "purchase": frozenset({RecordKind.EXPENSE}),
 }
 
 

@@ -1,23 +1,25 @@
 """QuickBooks' rules for the entities the API writes: Customers (one name namespace, 6240),
 Items (the income account lives here), Invoices and CreditMemos (totals, DocNumber, 6140),
-Payments (lines linking invoices and credit memos reduce their Balance), SyncToken (5010),
+Payments (lines linking invoices and credit memos reduce their Balance), the purchase side
+(Vendors, Bills, Purchases, BillPayments: `purchases.py`), SyncToken (5010),
 sparse updates, void and delete, and the closing-books date (6200). Derived amounts
 (balances, links back to payments) are recomputed after every change."""
 
 from __future__ import annotations
 
 import copy
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from syncsvc.sandbox.quickbooks.chart import RECEIVABLES, UNDEPOSITED_FUNDS
 from syncsvc.sandbox.quickbooks.company import Company, Ref
+from syncsvc.sandbox.quickbooks.purchases import PurchaseRules
 from syncsvc.sandbox.quickbooks.schema import load
 from syncsvc.sandbox.quickbooks.totals import ZERO, cents, compute, ref_of
 from syncsvc.sandbox.quickbooks.wire import (
     QboFault,
     business,
+    date_of,
     decimal_of,
     invalid,
     not_found,
@@ -38,6 +40,10 @@ READ_ONLY = {
     "LinkedTxn", "RemainingCredit", "UnappliedAmt", "Level",
 }  # fmt: skip
 SALES = ("Invoice", "CreditMemo")
+PURCHASES = ("Vendor", "Bill", "Purchase", "BillPayment")
+DELETABLE = (*SALES, "Payment", "Bill", "Purchase", "BillPayment")
+# A payment's TotalAmt is the caller's; a transaction's is computed.
+OWN_TOTAL = ("Payment", "BillPayment")
 CUSTOM_FIELD_MAX = 31  # a StringType custom field's value (XSD: StringTypeCustomFieldDefinition)
 CLOSED_DETAIL = (
     "The account period has closed and the account books cannot be updated through the "
@@ -53,13 +59,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
-
-
-def _date(value: Any, element: str) -> date:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise invalid(element, f"Invalid date {value!r}") from None
 
 
 def _known_properties(entity: str, body: Doc) -> None:
@@ -84,7 +83,7 @@ def _stale(entity: str) -> QboFault:
     )
 
 
-class Books:
+class Books(PurchaseRules):
     def __init__(self, company: Company) -> None:
         self.company = company
 
@@ -119,10 +118,11 @@ class Books:
         return doc
 
     def delete(self, entity: str, body: Doc) -> Doc:
-        if entity not in (*SALES, "Payment"):
+        if entity not in DELETABLE:
             raise unsupported(f"Operation Delete is not supported for {entity}.")
         existing = self._current(entity, _clean(body))
         self._check_open(existing)
+        self._check_bill_deletable(entity, existing)
         touched = self._touched(entity, existing)
         self._unlink(entity, existing["Id"])
         tombstone = self.company.remove(entity, existing["Id"])
@@ -160,7 +160,7 @@ class Books:
 
     @staticmethod
     def _writable(entity: str) -> None:
-        if entity not in ("Customer", "Item", *SALES, "Payment"):
+        if entity not in ("Customer", "Item", *SALES, "Payment", *PURCHASES):
             raise unsupported(f"Operation Create/Update is not supported for {entity}.")
 
     def _current(self, entity: str, body: Doc) -> Doc:
@@ -179,7 +179,7 @@ class Books:
     def _check_open(self, doc: Doc) -> None:
         """6200 for a transaction dated on or before the closing date."""
         closed = self.company.book_close_date
-        if closed is not None and "TxnDate" in doc and _date(doc["TxnDate"], "TxnDate") <= closed:
+        if closed is not None and "TxnDate" in doc and date_of(doc["TxnDate"], "TxnDate") <= closed:
             raise QboFault(
                 6200,
                 "Account Period Closed, Cannot update through Services API",
@@ -203,9 +203,12 @@ class Books:
             "Invoice": self._build_sales,
             "CreditMemo": self._build_sales,
             "Payment": self._build_payment,
+            "Vendor": self._build_vendor,
+            "Bill": self._build_bill,
+            "Purchase": self._build_purchase,
+            "BillPayment": self._build_bill_payment,
         }[entity]
-        # A payment's TotalAmt is the caller's; a sales transaction's is computed.
-        ignored = READ_ONLY - {"TotalAmt"} if entity == "Payment" else READ_ONLY
+        ignored = READ_ONLY - {"TotalAmt"} if entity in OWN_TOTAL else READ_ONLY
         doc = builder(entity, {k: v for k, v in body.items() if k not in ignored}, existing)
         doc["domain"] = "QBO"
         doc["sparse"] = False
@@ -230,7 +233,7 @@ class Books:
         if not active and existing is not None and existing.get("Active", True):
             # QuickBooks frees the name of a customer made inactive.
             name = f"{name} (deleted)"
-        self._unique_name(name, existing)
+        self._unique_name(name, "Customer", existing)
         doc = {**body, "DisplayName": name, "FullyQualifiedName": name, "Active": active}
         doc.setdefault("PrintOnCheckName", name)
         doc.setdefault("Taxable", False)
@@ -242,9 +245,10 @@ class Books:
         doc["BalanceWithJobs"] = doc["Balance"]
         return doc
 
-    def _unique_name(self, name: str, existing: Doc | None) -> None:
-        """Customers, vendors and employees share one namespace; the sandbox keeps customers."""
-        if self._taken(("name", "names", name.lower()), "Customer", existing):
+    def _unique_name(self, name: str, entity: str, existing: Doc | None) -> None:
+        """Customers, vendors and employees share one namespace (`existing`: the `entity`
+        being renamed)."""
+        if self._taken(("name", "names", name.lower()), entity, existing):
             raise QboFault(
                 6240,
                 "Duplicate Name Exists Error",
@@ -314,7 +318,7 @@ class Books:
     def _build_sales(self, entity: str, body: Doc, existing: Doc | None) -> Doc:
         customer = self._customer(body)
         today = self.company.clock().date()
-        txn_date = _date(body.get("TxnDate", today.isoformat()), "TxnDate")
+        txn_date = date_of(body.get("TxnDate", today.isoformat()), "TxnDate")
         if existing is not None:
             self._check_open(existing)
         self._check_open({"TxnDate": txn_date.isoformat()})
@@ -351,7 +355,7 @@ class Books:
         else:
             doc["DocNumber"] = number
         if entity == "Invoice":
-            doc["DueDate"] = _date(body.get("DueDate", doc["TxnDate"]), "DueDate").isoformat()
+            doc["DueDate"] = date_of(body.get("DueDate", doc["TxnDate"]), "DueDate").isoformat()
             doc["Balance"] = totals.total
             doc.setdefault("AllowOnlineCreditCardPayment", False)
             doc.setdefault("AllowOnlineACHPayment", False)
@@ -408,7 +412,7 @@ class Books:
         if total < 0:
             raise business("The payment amount cannot be negative", "TotalAmt")
         today = self.company.clock().date()
-        txn_date = _date(body.get("TxnDate", today.isoformat()), "TxnDate")
+        txn_date = date_of(body.get("TxnDate", today.isoformat()), "TxnDate")
         if existing is not None:
             self._check_open(existing)
         self._check_open({"TxnDate": txn_date.isoformat()})
@@ -490,7 +494,7 @@ class Books:
 
     @staticmethod
     def _touched(entity: str, doc: Doc) -> set[Ref]:
-        """The sales documents whose balance a write of `doc` can move."""
+        """The sales documents and bills whose balance a write of `doc` can move."""
         if entity in SALES:
             return {(entity, doc["Id"])}
         if entity == "Payment":
@@ -498,7 +502,7 @@ class Books:
                 (line["LinkedTxn"][0]["TxnType"], line["LinkedTxn"][0]["TxnId"])
                 for line in doc["Line"]
             }
-        return set()
+        return PurchaseRules._bills_touched(entity, doc)
 
     @staticmethod
     def _owner(doc: Doc) -> str | None:
@@ -547,11 +551,12 @@ class Books:
         customers' balances: a document whose derived fields moved is updated (new
         SyncToken, a change for CDC and webhooks), except the one just written, whose
         SyncToken already moved."""
+        self._recompute_bills(targets, written)
         owners = {also_owner} if also_owner else set()
         if written is not None and self._owner(written):
             owners.add(str(self._owner(written)))
         for entity, entity_id in sorted(targets):
-            doc = self.company.get(entity, entity_id)
+            doc = self.company.get(entity, entity_id) if entity in SALES else None
             if doc is None:
                 continue
             owners.add(doc["CustomerRef"]["value"])

@@ -22,15 +22,30 @@ ACCOUNTS = (
     ("7", "Materials Income", "Income", "SalesOfProductIncome", "Revenue"),
     ("8", "Card Surcharges", "Other Income", "OtherMiscellaneousIncome", "Revenue"),
     ("9", "GST Liabilities Payable", "Other Current Liability", "GlobalTaxPayable", "Liability"),
+    ("10", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable", "Liability"),
+    ("11", "Business Credit Card", "Credit Card", "CreditCard", "Liability"),
+    ("12", "Cost of Sales", "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense"),
+    ("13", "Subcontractors", "Cost of Goods Sold", "CostOfLaborCos", "Expense"),
+    ("14", "Motor Vehicle Expenses", "Expense", "Auto", "Expense"),
+    ("15", "Tools and Equipment Hire", "Expense", "EquipmentRental", "Expense"),
 )
 UNDEPOSITED_FUNDS = "3"
 RECEIVABLES = "4"
+PAYABLES = "10"
+# Expense accounts and the tax code a line without its own takes (GST on purchases).
+ACCOUNT_TAX_CODES = {"12": "1", "13": "1", "14": "1", "15": "1"}
 
 # TaxRate Id, name, rate; TaxCode Id, name, description, rate id
-TAX_RATES = (("1", "GST (sales)", Decimal("10")), ("2", "GST free (sales)", Decimal("0")))
+TAX_RATES = (
+    ("1", "GST (sales)", Decimal("10")),
+    ("2", "GST free (sales)", Decimal("0")),
+    ("3", "GST (purchases)", Decimal("10")),
+    ("4", "GST free (purchases)", Decimal("0")),
+)
+# TaxCode Id, name, description, sales rate id, purchase rate id
 TAX_CODES = (
-    ("1", "GST", "GST 10%", "1"),
-    ("2", "FRE", "GST free", "2"),
+    ("1", "GST", "GST 10%", "1", "3"),
+    ("2", "FRE", "GST free", "2", "4"),
 )
 
 # Id, name, Type (the PaymentMethod `Type` is CREDIT_CARD or NON_CREDIT_CARD)
@@ -80,6 +95,8 @@ def seed_entities(now: datetime) -> dict[str, dict[str, Doc]]:
         }
         for account_id, name, account_type, sub_type, classification in ACCOUNTS
     }
+    for account_id, code_id in ACCOUNT_TAX_CODES.items():
+        accounts[account_id]["TaxCodeRef"] = {"value": code_id}
     rates = {
         rate_id: {
             "Id": rate_id,
@@ -119,12 +136,20 @@ def seed_entities(now: datetime) -> dict[str, dict[str, Doc]]:
                     }
                 ]
             },
-            "PurchaseTaxRateList": {"TaxRateDetail": []},
+            "PurchaseTaxRateList": {
+                "TaxRateDetail": [
+                    {
+                        "TaxRateRef": {"value": purchase_id, "name": rates[purchase_id]["Name"]},
+                        "TaxTypeApplicable": "TaxOnAmount",
+                        "TaxOrder": 0,
+                    }
+                ]
+            },
             "domain": "QBO",
             "sparse": False,
             "MetaData": _meta(now),
         }
-        for code_id, name, description, rate_id in TAX_CODES
+        for code_id, name, description, rate_id, purchase_id in TAX_CODES
     }
     methods = {
         method_id: {

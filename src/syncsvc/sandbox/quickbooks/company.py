@@ -18,16 +18,26 @@ Key = tuple[str, ...]  # an index entry: ("name", entity, name), ("link", type, 
 Ref = tuple[str, str]  # (entity, Id)
 
 # What the API reads and writes, by the name QuickBooks uses in URLs, queries and envelopes.
-WRITABLE = ("Customer", "Item", "Invoice", "Payment", "CreditMemo")
-# Vendors and employees are read only here: they are in the sandbox for the one name
-# namespace they share with customers (6240).
-READ_ONLY = ("Account", "TaxCode", "TaxRate", "PaymentMethod", "Vendor", "Employee")
+WRITABLE = (
+    "Customer",
+    "Item",
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "Vendor",
+    "Bill",
+    "Purchase",
+    "BillPayment",
+)
+# Employees are read only here: they are in the sandbox for the one name namespace they
+# share with customers and vendors (6240).
+READ_ONLY = ("Account", "TaxCode", "TaxRate", "PaymentMethod", "Employee")
 NAMED = ("Customer", "Vendor", "Employee")
 ENTITIES = WRITABLE + READ_ONLY
 # CDC covers every entity but these (FACTS.md section 2).
 NOT_IN_CDC = ("TaxCode", "TaxRate")
-# Webhooks are sent for these.
-NOTIFIED = ("Customer", "Invoice", "Payment", "CreditMemo")
+# Webhooks are sent for these: what the API writes, but Items.
+NOTIFIED = tuple(entity for entity in WRITABLE if entity != "Item")
 
 
 def entity_named(name: str) -> str | None:
@@ -127,10 +137,12 @@ class Company:
             keys.add(("customer", doc["CustomerRef"]["value"]))
             if doc.get("DocNumber"):
                 keys.add(("doc", entity, doc["DocNumber"]))
-        elif entity == "Payment":
+        elif entity in ("Payment", "BillPayment"):
             for line in doc["Line"]:
                 link = line["LinkedTxn"][0]
                 keys.add(("link", link["TxnType"], link["TxnId"]))
+        elif entity == "Bill":
+            keys.add(("vendor", doc["VendorRef"]["value"]))
         return keys
 
     def _unindex(self, ref: Ref) -> None:

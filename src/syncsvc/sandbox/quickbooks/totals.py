@@ -79,6 +79,39 @@ def _amounts(line: Doc, detail: Doc, element: str) -> tuple[Decimal, Decimal, De
     return Decimal("1"), amount, cents(amount)
 
 
+def taxed_line(
+    amount: Decimal, rate: Decimal, calculation: str
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(tax, net, gross) of a line of `amount` taxed at `rate` percent, rounded line by line:
+    inclusive, the tax is inside the amount; exclusive, on top of it."""
+    if calculation == "TaxInclusive":
+        tax = cents(amount * rate / (100 + rate))
+        return tax, amount - tax, amount
+    tax = cents(amount * rate / 100)
+    return tax, amount, amount + tax
+
+
+def tax_detail(taxed: dict[str, list[Decimal]], percents: dict[str, Decimal]) -> Doc:
+    """`TxnTaxDetail` from the tax and the net amount taxed at each rate (rate Id ->
+    [tax, net]), one `TaxLine` a rate."""
+    return {
+        "TotalTax": sum((tax for tax, _ in taxed.values()), ZERO),
+        "TaxLine": [
+            {
+                "Amount": tax,
+                "DetailType": "TaxLineDetail",
+                "TaxLineDetail": {
+                    "TaxRateRef": {"value": rate_id},
+                    "PercentBased": True,
+                    "TaxPercent": percents[rate_id],
+                    "NetAmountTaxable": net,
+                },
+            }
+            for rate_id, (tax, net) in sorted(taxed.items())
+        ],
+    }
+
+
 def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
     """The stored lines, the tax detail and the total for a sales transaction's `Line`."""
     if raw_lines is None:
@@ -143,14 +176,9 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
                 )
             rate_id, rate = _rate(company, code_id, element)
             percents[rate_id] = rate
+            tax, net, gross = taxed_line(amount, rate, calculation)
             if calculation == "TaxInclusive":
-                tax = cents(amount * rate / (100 + rate))
-                net = amount - tax
                 stored_detail["TaxInclusiveAmt"] = amount
-            else:
-                tax = cents(amount * rate / 100)
-                net = amount
-                gross = amount + tax
             taxed[rate_id][0] += tax
             taxed[rate_id][1] += net
             stored_detail["TaxCodeRef"] = {"value": code_id}
@@ -171,21 +199,4 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
     if not any(line["DetailType"] == "SalesItemLineDetail" for line in lines):
         raise required("Line")
     lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
-    total_tax = sum((tax for tax, _ in taxed.values()), ZERO)
-    tax_detail: Doc = {
-        "TotalTax": total_tax,
-        "TaxLine": [
-            {
-                "Amount": tax,
-                "DetailType": "TaxLineDetail",
-                "TaxLineDetail": {
-                    "TaxRateRef": {"value": rate_id},
-                    "PercentBased": True,
-                    "TaxPercent": percents[rate_id],
-                    "NetAmountTaxable": net,
-                },
-            }
-            for rate_id, (tax, net) in sorted(taxed.items())
-        ],
-    }
-    return Totals(lines, tax_detail, gross_total)
+    return Totals(lines, tax_detail(taxed, percents), gross_total)

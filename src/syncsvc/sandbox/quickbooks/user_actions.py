@@ -1,13 +1,14 @@
 """The control surface's "act as the QuickBooks user" half: what a bookkeeper does in
 QuickBooks (receive a payment on an invoice, void or edit an invoice, rename a customer,
-delete a payment, close the books, company preferences) and the webhook settings. The same
+delete a payment, pay a bill and delete that bill payment, close the books, company
+preferences) and the webhook settings. The same
 rules as the API apply (a refusal is 422 with QuickBooks' fault); not rate limited."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -29,6 +30,14 @@ class ReceivedPayment(Strict):
     date: dt.date | None = None
     deposit_account_id: str | None = None
     payment_method_id: str | None = None
+    reference: str | None = Field(default=None, max_length=21)
+
+
+class BillPaid(Strict):
+    amount: Decimal = Field(gt=0)
+    date: dt.date | None = None
+    pay_type: Literal["Check", "CreditCard"] = "Check"
+    account_id: str = "1"  # the bank (Check) or credit card account paid from
     reference: str | None = Field(default=None, max_length=21)
 
 
@@ -118,6 +127,52 @@ def build_router(store: QuickBooksStore, webhooks: Webhooks) -> APIRouter:
         except QboFault as fault:
             return _refused(fault)
 
+    @router.post("/bills/{ref}/payments", response_model=None)
+    async def pay_bill(ref: str, body: BillPaid, realm_id: str | None = RealmParam) -> Any:
+        """A bill payment on one bill (`ref`: its Id or DocNumber), as QuickBooks' Pay Bills."""
+        books = Books(company(realm_id))
+        bill = books.company.get("Bill", ref) or next(
+            (b for b in books.company.all("Bill") if b.get("DocNumber") == ref), None
+        )
+        if bill is None:
+            return _missing(f"bill {ref}")
+        holder, field = (
+            ("CheckPayment", "BankAccountRef")
+            if body.pay_type == "Check"
+            else ("CreditCardPayment", "CCAccountRef")
+        )
+        payment: Doc = {
+            "VendorRef": bill["VendorRef"],
+            "PayType": body.pay_type,
+            holder: {field: {"value": body.account_id}},
+            "TotalAmt": body.amount,
+            "Line": [
+                {"Amount": body.amount, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}
+            ],
+        }
+        if body.date is not None:
+            payment["TxnDate"] = body.date.isoformat()
+        if body.reference:
+            payment["DocNumber"] = body.reference
+        try:
+            return to_wire(books.create("BillPayment", payment))
+        except QboFault as fault:
+            return _refused(fault)
+
+    @router.delete("/bill-payments/{payment_id}", response_model=None)
+    async def delete_bill_payment(payment_id: str, realm_id: str | None = RealmParam) -> Any:
+        return delete(Books(company(realm_id)), "BillPayment", payment_id, "bill payment")
+
+    def delete(books: Books, entity: str, entity_id: str, what: str) -> Any:
+        """The user deletes a payment or bill payment (at its current SyncToken)."""
+        held = books.company.get(entity, entity_id)
+        if held is None:
+            return _missing(f"{what} {entity_id}")
+        try:
+            return to_wire(books.delete(entity, {"Id": entity_id, "SyncToken": held["SyncToken"]}))
+        except QboFault as fault:
+            return _refused(fault)
+
     @router.post("/invoices/{ref}/void", response_model=None)
     async def void_invoice(ref: str, realm_id: str | None = RealmParam) -> Any:
         books = Books(company(realm_id))
@@ -181,16 +236,7 @@ def build_router(store: QuickBooksStore, webhooks: Webhooks) -> APIRouter:
 
     @router.delete("/payments/{payment_id}", response_model=None)
     async def delete_payment(payment_id: str, realm_id: str | None = RealmParam) -> Any:
-        books = Books(company(realm_id))
-        payment = books.company.get("Payment", payment_id)
-        if payment is None:
-            return _missing(f"payment {payment_id}")
-        try:
-            return to_wire(
-                books.delete("Payment", {"Id": payment_id, "SyncToken": payment["SyncToken"]})
-            )
-        except QboFault as fault:
-            return _refused(fault)
+        return delete(Books(company(realm_id)), "Payment", payment_id, "payment")
 
     @router.put("/book-close-date")
     async def book_close_date(body: BookClose, realm_id: str | None = RealmParam) -> Any:

@@ -5,7 +5,7 @@ Decimal and answered as JSON numbers."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,6 +43,13 @@ MAX_AMOUNT = Decimal("1e13")
 
 def invalid(element: str, detail: str) -> QboFault:
     return QboFault(2010, "Request has invalid or unsupported property", detail, element)
+
+
+def date_of(value: Any, element: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise invalid(element, f"Invalid date {value!r}") from None
 
 
 def decimal_of(value: Any, element: str = "") -> Decimal | None:
