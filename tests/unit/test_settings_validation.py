@@ -92,8 +92,8 @@ QBO_LOOKUPS = {
     ],
     LookupKind.TAX_RATES: [
         LookupItem("1", "GST", rate=Decimal(10)),
-        LookupItem("2", "FRE", rate=Decimal(0)),
-        LookupItem("3", "GST on purchases"),  # no sales rate
+        LookupItem("2", "FRE", rate=Decimal(0), purchase_rate=Decimal(0)),
+        LookupItem("3", "GST on purchases", purchase_rate=Decimal(10)),  # no sales rate
         LookupItem("4", "Old GST", rate=Decimal(10), active=False, status="INACTIVE"),
     ],
     LookupKind.PAYMENT_METHODS: [
@@ -178,6 +178,20 @@ def test_each_quickbooks_field_names_its_lookup_and_is_judged_by_it() -> None:
         ),
         ("purchases_tax_code", "9", "tax_code_missing", "tax code 9 does not exist"),
         ("purchases_tax_free_code", "9", "tax_code_missing", "tax code 9 does not exist"),
+        (
+            "purchases_tax_code",
+            "1",
+            "tax_code_unsuitable",
+            "tax code 1 (GST) has no purchase rate, so cost lines cannot carry it; choose one "
+            "of 2 (FRE), 3 (GST on purchases)",
+        ),
+        (
+            "purchases_tax_free_code",
+            "3",
+            "tax_code_unsuitable",
+            "tax code 3 (GST on purchases) is not tax-free on costs (its purchase rate is 10%); "
+            "choose one of 2 (FRE)",
+        ),
         (
             "lead_source_field",
             "Referrer",

@@ -18,8 +18,10 @@ from syncsvc.providers.base import (
 SETTING_LOOKUPS = (
     SettingLookup(("quickbooks", "sales_tax_code"), LookupKind.TAX_RATES, Posting.SALES),
     SettingLookup(("quickbooks", "sales_tax_free_code"), LookupKind.TAX_RATES, Posting.TAX_FREE),
-    SettingLookup(("quickbooks", "purchases_tax_code"), LookupKind.TAX_RATES),
-    SettingLookup(("quickbooks", "purchases_tax_free_code"), LookupKind.TAX_RATES),
+    SettingLookup(("quickbooks", "purchases_tax_code"), LookupKind.TAX_RATES, Posting.PURCHASES),
+    SettingLookup(
+        ("quickbooks", "purchases_tax_free_code"), LookupKind.TAX_RATES, Posting.PURCHASES_TAX_FREE
+    ),
     SettingLookup(("quickbooks", "lead_source_field"), LookupKind.CUSTOM_FIELDS, by="name"),
     SettingLookup(("quickbooks", "card_payments_account"), LookupKind.ACCOUNTS, Posting.DEPOSIT),
     SettingLookup(("default_payment_method",), LookupKind.PAYMENT_METHODS),
