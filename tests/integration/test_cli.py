@@ -95,7 +95,7 @@ def test_demo_once_walks_the_whole_loop_on_a_fresh_install(tmp_path: Path, provi
     assert f"with the {name} sandbox at http://127.0.0.1:{port}/{provider}" in done.stdout
     assert f"2. Connected to {name} {books} " in done.stdout
     assert f"5. Pushed to {name}, each once: " in done.stdout
-    assert "customers 3, invoices 4, payments 1, credit notes 1" in done.stdout
+    assert "each once: customers 3, invoices 4, payments 1, credit notes 1.\n" in done.stdout
     assert f"7. {name}'s webhook arrived" in done.stdout
     assert f"payment.received: invoice_id inv-3, amount {amount}" in done.stdout
     assert "invoice.paid: invoice_id inv-3" in done.stdout
