@@ -569,8 +569,7 @@ class QuickBooksBooks:
     async def _bills(self, docs: list[Body]) -> list[Remote[Any]]:
         """Bills read with the bill payments made on them."""
         ids = [i for doc in docs for i in purchases.linked_bill_payment_ids(doc)]
-        found = await reads.matching(self.client, "BillPayment", "Id", ids) if ids else []
-        paid = {str(p["Id"]): p for p in found}
+        paid = await self._by_id("BillPayment", ids)
         return [
             purchases.remote_bill(
                 doc, [paid[i] for i in purchases.linked_bill_payment_ids(doc) if i in paid]

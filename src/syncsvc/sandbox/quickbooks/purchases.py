@@ -9,13 +9,12 @@ deleted, and not while payments are applied to it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from syncsvc.sandbox.quickbooks.chart import PAYABLES
 from syncsvc.sandbox.quickbooks.company import Company, Ref
-from syncsvc.sandbox.quickbooks.totals import ZERO, cents, ref_of, tax_detail, taxed_line
+from syncsvc.sandbox.quickbooks.totals import ZERO, TaxTally, cents, ref_of
 from syncsvc.sandbox.quickbooks.wire import (
     business,
     date_of,
@@ -115,8 +114,7 @@ class PurchaseRules:
         if not raw:
             raise required("Line")
         lines: list[Doc] = []
-        taxed: defaultdict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-        percents: dict[str, Decimal] = {}
+        tally = TaxTally()
         total = ZERO
         for index, line in enumerate(raw):
             element = f"Line[{index}]"
@@ -157,12 +155,7 @@ class PurchaseRules:
                 if code_id is None:
                     raise business(NO_RATE, f"{prefix}TaxCodeRef")
                 rate_id, rate = self._purchase_rate(code_id, element)
-                percents[rate_id] = rate
-                tax, net, gross = taxed_line(amount, rate, calculation)
-                if calculation == "TaxInclusive":
-                    stored_detail["TaxInclusiveAmt"] = amount
-                taxed[rate_id][0] += tax
-                taxed[rate_id][1] += net
+                tax, gross = tally.add(amount, rate_id, rate, calculation, stored_detail)
                 stored_detail["TaxAmount"] = tax
             if code_id is not None:
                 stored_detail["TaxCodeRef"] = {"value": code_id}
@@ -179,7 +172,7 @@ class PurchaseRules:
             if line.get("Description"):
                 stored["Description"] = text_of(line["Description"], f"{element}.Description")
             lines.append(stored)
-        return lines, tax_detail(taxed, percents), total, calculation
+        return lines, tally.detail(), total, calculation
 
     def _dated(self, body: Doc, existing: Doc | None) -> str:
         today = self.company.clock().date()

@@ -112,14 +112,36 @@ def tax_detail(taxed: dict[str, list[Decimal]], percents: dict[str, Decimal]) ->
     }
 
 
+class TaxTally:
+    """A transaction's tax, rate by rate, as its lines are taxed one at a time."""
+
+    def __init__(self) -> None:
+        self.taxed: defaultdict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        self.percents: dict[str, Decimal] = {}
+
+    def add(
+        self, amount: Decimal, rate_id: str, rate: Decimal, calculation: str, detail: Doc
+    ) -> tuple[Decimal, Decimal]:
+        """(tax, gross) of one line; an inclusive line's amount is kept on its `detail`."""
+        self.percents[rate_id] = rate
+        tax, net, gross = taxed_line(amount, rate, calculation)
+        if calculation == "TaxInclusive":
+            detail["TaxInclusiveAmt"] = amount
+        self.taxed[rate_id][0] += tax
+        self.taxed[rate_id][1] += net
+        return tax, gross
+
+    def detail(self) -> Doc:
+        return tax_detail(self.taxed, self.percents)
+
+
 def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
     """The stored lines, the tax detail and the total for a sales transaction's `Line`."""
     if raw_lines is None:
         raise required("Line")
     raw_lines = objects_of(raw_lines, "Line")
     lines: list[Doc] = []
-    taxed: defaultdict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    percents: dict[str, Decimal] = {}
+    tally = TaxTally()
     subtotal = ZERO
     gross_total = ZERO
     for index, line in enumerate(raw_lines):
@@ -175,12 +197,7 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
                     f"{element}.SalesItemLineDetail.TaxCodeRef",
                 )
             rate_id, rate = _rate(company, code_id, element)
-            percents[rate_id] = rate
-            tax, net, gross = taxed_line(amount, rate, calculation)
-            if calculation == "TaxInclusive":
-                stored_detail["TaxInclusiveAmt"] = amount
-            taxed[rate_id][0] += tax
-            taxed[rate_id][1] += net
+            _, gross = tally.add(amount, rate_id, rate, calculation, stored_detail)
             stored_detail["TaxCodeRef"] = {"value": code_id}
         elif code_id is not None:
             stored_detail["TaxCodeRef"] = {"value": code_id}
@@ -199,4 +216,4 @@ def compute(company: Company, raw_lines: Any, calculation: str) -> Totals:
     if not any(line["DetailType"] == "SalesItemLineDetail" for line in lines):
         raise required("Line")
     lines.append({"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
-    return Totals(lines, tax_detail(taxed, percents), gross_total)
+    return Totals(lines, tally.detail(), gross_total)
